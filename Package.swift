@@ -1,0 +1,68 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Wirebank: fintech back-office services speaking gRPC over HTTP/2, on protobuf-c, nghttp2 and libpq.
+///
+/// Layers, bottom up: C shims → Protobuf runtime → RPC core → Contracts (generated) → …
+/// Each target depends only on targets of the layers below it.
+let swiftSettings: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+  name: "Wirebank",
+  products: [
+    .library(name: "WirebankProtobuf", targets: ["WirebankProtobuf"]),
+    .library(name: "WirebankContracts", targets: ["WirebankContracts"]),
+    .executable(name: "protoc-gen-wirebank", targets: ["protoc-gen-wirebank"]),
+  ],
+  targets: [
+    // MARK: C shims (system libraries, installed from Debian by `make deps`)
+    .systemLibrary(
+      name: "CProtobufC", pkgConfig: "libprotobuf-c", providers: [.apt(["libprotobuf-c-dev"])]),
+    .systemLibrary(
+      name: "CNghttp2", pkgConfig: "libnghttp2", providers: [.apt(["libnghttp2-dev"])]),
+    .systemLibrary(name: "CLibpq", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+    // MARK: Protobuf runtime
+    .target(name: "WirebankProtobuf", dependencies: ["CProtobufC"], swiftSettings: swiftSettings),
+
+    // MARK: RPC core (no transport): descriptors, status, the API generated stubs are written against
+    .target(name: "WirebankRPC", dependencies: ["WirebankProtobuf"], swiftSettings: swiftSettings),
+
+    // MARK: Contracts, generated from Protos/ by `make contracts` (never edited by hand)
+    .target(name: "CWirebankContracts", dependencies: ["CProtobufC"]),
+    .target(
+      name: "WirebankContracts",
+      dependencies: ["CWirebankContracts", "WirebankProtobuf", "WirebankRPC"],
+      swiftSettings: swiftSettings),
+
+    // MARK: Tools: the protoc plugin that generates the contracts
+    .target(name: "WirebankCodeGen", path: "Tools/WirebankCodeGen", swiftSettings: swiftSettings),
+    .target(
+      name: "CPluginProtos", dependencies: ["CProtobufC"], path: "Tools/PluginProtos/C"),
+    .target(
+      name: "PluginProtos", dependencies: ["CPluginProtos", "WirebankProtobuf"],
+      path: "Tools/PluginProtos/Swift", swiftSettings: swiftSettings),
+    .executableTarget(
+      name: "protoc-gen-wirebank",
+      dependencies: ["WirebankCodeGen", "PluginProtos", "WirebankProtobuf"],
+      path: "Tools/protoc-gen-wirebank", swiftSettings: swiftSettings),
+
+    // MARK: Tests
+    .target(
+      name: "WireCompatSupport",
+      dependencies: ["WirebankContracts", "WirebankProtobuf"],
+      path: "Tests/WireCompatSupport", swiftSettings: swiftSettings),
+    .executableTarget(
+      name: "wirecompat-peer", dependencies: ["WireCompatSupport"],
+      path: "Tests/wirecompat-peer", swiftSettings: swiftSettings),
+    .testTarget(
+      name: "WirebankProtobufTests",
+      dependencies: ["WirebankProtobuf", "WirebankContracts", "WireCompatSupport"],
+      swiftSettings: swiftSettings),
+    .testTarget(
+      name: "WirebankCodeGenTests",
+      dependencies: ["WirebankCodeGen", "PluginProtos", "WirebankProtobuf"],
+      swiftSettings: swiftSettings),
+  ]
+)

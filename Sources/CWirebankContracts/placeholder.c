@@ -1,0 +1,1 @@
+int cwirebankcontracts_placeholder;

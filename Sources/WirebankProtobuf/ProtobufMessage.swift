@@ -1,0 +1,112 @@
+import CProtobufC
+
+/// A Protobuf message: a Swift value type with a protobuf-c twin that packs and unpacks it.
+///
+/// Generated code conforms each contract message; the conversions to and from the C struct are
+/// generated too, so this protocol's requirements are not meant to be called directly: use
+/// `serializedBytes()` and `init(serializedBytes:)`.
+public protocol ProtobufMessage: Sendable, Equatable, CustomDebugStringConvertible {
+  /// The protobuf-c struct this message converts to.
+  associatedtype CStruct
+  /// protobuf-c's descriptor table of `CStruct`.
+  static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { get }
+  /// The message's full Protobuf name, as in `wirebank.common.v1.Money`.
+  static var protoMessageName: String { get }
+  /// A message with every field at its default.
+  init()
+  /// Fields read from the wire that this version of the contract does not know; re-emitted.
+  var unknownFields: UnknownFields { get set }
+  /// Writes this value into `target`, which the runtime initialised, allocating in `arena`.
+  /// - Returns: an upper bound of the packed size of `target`.
+  func writeCStruct(_ target: UnsafeMutablePointer<CStruct>, in arena: Arena) throws(
+    ProtobufEncodingError) -> Int
+  /// Reads a value from a C struct produced by protobuf-c from validated input.
+  init(cStruct: UnsafePointer<CStruct>, in arena: Arena)
+  /// Writes the canonical text dump of the fields (see `TextWriter`).
+  func writeText(to writer: inout TextWriter)
+}
+
+extension ProtobufMessage {
+  /// Encodes the message in the Protobuf wire format.
+  /// - Throws: `ProtobufEncodingError` when a string holds U+0000.
+  public func serializedBytes() throws(ProtobufEncodingError) -> [UInt8] {
+    try Arena.withCurrent { (arena) throws(ProtobufEncodingError) -> [UInt8] in
+      var bound = 0
+      let cMessage = try arena.cMessage(self, bound: &bound)
+      let packable = UnsafeRawPointer(cMessage).assumingMemoryBound(to: ProtobufCMessage.self)
+      assert(protobuf_c_message_get_packed_size(packable) <= bound, "size bound too small")
+      return [UInt8](unsafeUninitializedCapacity: max(bound, 1)) { buffer, count in
+        count = protobuf_c_message_pack(packable, buffer.baseAddress!)
+      }
+    }
+  }
+
+  /// Encodes the message and hands the bytes to `body` without copying them out of the arena.
+  ///
+  /// The buffer is valid only inside `body`; use it to write into a socket buffer.
+  public func withSerializedBytes<Result>(
+    _ body: (UnsafeRawBufferPointer) throws -> Result
+  ) throws -> Result {
+    try Arena.withCurrent { arena in
+      var bound = 0
+      let cMessage = try arena.cMessage(self, bound: &bound)
+      let packable = UnsafeRawPointer(cMessage).assumingMemoryBound(to: ProtobufCMessage.self)
+      let output = arena.allocate(byteCount: max(bound, 1)).assumingMemoryBound(to: UInt8.self)
+      let count = protobuf_c_message_pack(packable, output)
+      return try body(UnsafeRawBufferPointer(start: output, count: count))
+    }
+  }
+
+  /// Decodes a message from the Protobuf wire format.
+  /// - Throws: `ProtobufDecodingError` naming the fault, its offset and field.
+  public init(
+    serializedBytes bytes: some Collection<UInt8>, options: DecodingOptions = .default
+  ) throws(ProtobufDecodingError) {
+    let decoded = bytes.withContiguousStorageIfAvailable {
+      (buffer) -> Result<Self, ProtobufDecodingError> in
+      Result { () throws(ProtobufDecodingError) -> Self in
+        try Self(serializedBuffer: UnsafeRawBufferPointer(buffer), options: options)
+      }
+    }
+    if let decoded {
+      self = try decoded.get()
+    } else {
+      let copied = Array(bytes).withUnsafeBytes { buffer in
+        Result { () throws(ProtobufDecodingError) -> Self in
+          try Self(serializedBuffer: buffer, options: options)
+        }
+      }
+      self = try copied.get()
+    }
+  }
+
+  /// Decodes a message from raw memory (for transports that own the buffer).
+  public init(
+    serializedBuffer buffer: UnsafeRawBufferPointer, options: DecodingOptions = .default
+  ) throws(ProtobufDecodingError) {
+    try WireValidator.validate(buffer, as: Self.cDescriptor, options: options)
+    self = try Arena.withCurrent { (arena) throws(ProtobufDecodingError) -> Self in
+      var empty: UInt8 = 0
+      let unpacked = withUnsafePointer(to: &empty) { emptyPointer in
+        protobuf_c_message_unpack(
+          Self.cDescriptor, arena.cAllocator, buffer.count,
+          buffer.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? emptyPointer)
+      }
+      guard let unpacked else {
+        throw ProtobufDecodingError(
+          code: .unpackFailed, offset: 0, fieldPath: "", messageName: Self.protoMessageName)
+      }
+      return Self(
+        cStruct: UnsafeRawPointer(unpacked).assumingMemoryBound(to: CStruct.self), in: arena)
+    }
+  }
+
+  public var debugDescription: String {
+    var writer = TextWriter()
+    writeText(to: &writer)
+    return writer.output
+  }
+
+  /// The canonical text dump: one field a line in field-number order, maps sorted by key.
+  public var textDump: String { debugDescription }
+}
