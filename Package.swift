@@ -58,7 +58,7 @@ let package = Package(
       path: "Tests/wirecompat-peer", swiftSettings: swiftSettings),
     .testTarget(
       name: "WirebankProtobufTests",
-      dependencies: ["WirebankProtobuf", "WirebankContracts", "WireCompatSupport"],
+      dependencies: ["WirebankProtobuf", "WirebankContracts", "PluginProtos"],
       swiftSettings: swiftSettings),
     .testTarget(
       name: "WirebankCodeGenTests",

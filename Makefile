@@ -1,0 +1,32 @@
+# Wirebank's two commands: `make run` (the main job) and `make test` (everything else).
+SHELL := /bin/bash
+
+.PHONY: run test deps contracts check-contracts build bench
+
+## Installs missing Debian packages and the Python venv (idempotent, quiet when all is there).
+deps:
+	@Tools/scripts/install-deps.sh
+
+## Regenerates every generated file from Protos/ (never edit generated files by hand).
+contracts: deps
+	@Tools/generate-contracts.sh
+
+## Fails when the checked-in generated code is not what the generator produces.
+check-contracts: deps
+	@Tools/check-contracts.sh
+
+build: deps
+	@swift build --build-tests -q
+
+## The whole test suite: contract drift check, Swift tests, wire-compat tests against Python.
+test: deps check-contracts build
+	@swift test --skip-build
+	@WIRECOMPAT_PEER=.build/debug/wirecompat-peer .venv/bin/python -m pytest -q Tests/wirecompat
+
+## The main job. Until the Lending demo lands it regenerates and builds everything.
+run: deps contracts build
+	@echo "Built. The end-to-end demo (wirebank demo) arrives with the Lending issue."
+
+## Codec benchmarks against swift-protobuf (release build, own package).
+bench: deps
+	@cd Benchmarks && swift run -c release
