@@ -49,6 +49,11 @@ let package = Package(
       path: "Tools/protoc-gen-wirebank", swiftSettings: swiftSettings),
 
     // MARK: Tests
+    // The generator's golden output for Tests/Fixtures/Protos, compiled so it is proven to build.
+    .target(name: "CFixtureContracts", dependencies: ["CProtobufC"], path: "Tests/Fixtures/C"),
+    .target(
+      name: "FixtureContracts", dependencies: ["CFixtureContracts", "WirebankProtobuf", "WirebankRPC"],
+      path: "Tests/Fixtures/Swift", swiftSettings: swiftSettings),
     .target(
       name: "WireCompatSupport",
       dependencies: ["WirebankContracts", "WirebankProtobuf"],
@@ -58,7 +63,7 @@ let package = Package(
       path: "Tests/wirecompat-peer", swiftSettings: swiftSettings),
     .testTarget(
       name: "WirebankProtobufTests",
-      dependencies: ["WirebankProtobuf", "WirebankContracts", "PluginProtos"],
+      dependencies: ["WirebankProtobuf", "WirebankContracts", "PluginProtos", "FixtureContracts"],
       swiftSettings: swiftSettings),
     .testTarget(
       name: "WirebankCodeGenTests",

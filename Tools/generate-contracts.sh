@@ -17,4 +17,13 @@ rm -rf Sources/CWirebankContracts Sources/WirebankContracts
 mkdir -p Sources/CWirebankContracts Sources/WirebankContracts
 cp -r "$out"/C/. Sources/CWirebankContracts/
 cp -r "$out"/Swift/. Sources/WirebankContracts/
+# The generator's golden files: a fixture that uses every construct, compiled by FixtureContracts.
+fixture=$(mktemp -d)
+(cd Tests/Fixtures/Protos && protoc --plugin=protoc-gen-wirebank="../../../$plugin" -I . -I /usr/include \
+  --wirebank_out="$fixture" \
+  --wirebank_opt=c_module=CFixtureContracts,c_header_dir=C/include,c_source_dir=C,swift_dir=Swift,swift_import=WirebankRPC \
+  fixture/v1/fixture.proto)
+rm -rf Tests/Fixtures/C Tests/Fixtures/Swift
+cp -r "$fixture"/C "$fixture"/Swift Tests/Fixtures/
+rm -rf "$fixture"
 PLUGIN=$plugin Tools/regenerate-plugin-protos.sh

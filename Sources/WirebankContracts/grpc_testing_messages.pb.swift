@@ -721,7 +721,7 @@ extension Grpc_Testing_TestOrcaReport {
       var position = 0
       for (key, value) in requestCost {
         let entry = arena.newCStruct(Grpc__Testing__TestOrcaReport__RequestCostEntry.self, descriptor: grpc__testing__test_orca_report__request_cost_entry__descriptor_ref)
-        entry.pointee.key = try arena.cString(key, bound: &bound, field: "key")
+        entry.pointee.key = try arena.cString(key, bound: &bound, field: "request_cost.key")
         entry.pointee.value = value
         entries[position] = entry
         position += 1
@@ -735,7 +735,7 @@ extension Grpc_Testing_TestOrcaReport {
       var position = 0
       for (key, value) in utilization {
         let entry = arena.newCStruct(Grpc__Testing__TestOrcaReport__UtilizationEntry.self, descriptor: grpc__testing__test_orca_report__utilization_entry__descriptor_ref)
-        entry.pointee.key = try arena.cString(key, bound: &bound, field: "key")
+        entry.pointee.key = try arena.cString(key, bound: &bound, field: "utilization.key")
         entry.pointee.value = value
         entries[position] = entry
         position += 1

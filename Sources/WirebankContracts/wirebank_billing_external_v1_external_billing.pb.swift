@@ -285,8 +285,8 @@ extension ExternalBillingClient {
       var position = 0
       for (key, value) in attributes {
         let entry = arena.newCStruct(Wirebank__Billing__External__V1__Client__AttributesEntry.self, descriptor: wirebank__billing__external__v1__client__attributes_entry__descriptor_ref)
-        entry.pointee.key = try arena.cString(key, bound: &bound, field: "key")
-        entry.pointee.value = try arena.cString(value, bound: &bound, field: "value")
+        entry.pointee.key = try arena.cString(key, bound: &bound, field: "attributes.key")
+        entry.pointee.value = try arena.cString(value, bound: &bound, field: "attributes.value")
         entries[position] = entry
         position += 1
       }
@@ -503,8 +503,8 @@ extension ExternalBillingCreateClientRequest {
       var position = 0
       for (key, value) in attributes {
         let entry = arena.newCStruct(Wirebank__Billing__External__V1__CreateClientRequest__AttributesEntry.self, descriptor: wirebank__billing__external__v1__create_client_request__attributes_entry__descriptor_ref)
-        entry.pointee.key = try arena.cString(key, bound: &bound, field: "key")
-        entry.pointee.value = try arena.cString(value, bound: &bound, field: "value")
+        entry.pointee.key = try arena.cString(key, bound: &bound, field: "attributes.key")
+        entry.pointee.value = try arena.cString(value, bound: &bound, field: "attributes.value")
         entries[position] = entry
         position += 1
       }

@@ -1059,7 +1059,7 @@ extension BillingGetBillsByDealerResponse {
       var position = 0
       for (key, value) in outstandingByCurrency {
         let entry = arena.newCStruct(Wirebank__Billing__Integration__V1__GetBillsByDealerResponse__OutstandingByCurrencyEntry.self, descriptor: wirebank__billing__integration__v1__get_bills_by_dealer_response__outstanding_by_currency_entry__descriptor_ref)
-        entry.pointee.key = try arena.cString(key, bound: &bound, field: "key")
+        entry.pointee.key = try arena.cString(key, bound: &bound, field: "outstanding_by_currency.key")
         entry.pointee.value = try arena.cMessage(value, bound: &bound)
         entries[position] = entry
         position += 1

@@ -160,8 +160,8 @@ extension CommonErrorInfo {
       var position = 0
       for (key, value) in metadata {
         let entry = arena.newCStruct(Wirebank__Common__V1__ErrorInfo__MetadataEntry.self, descriptor: wirebank__common__v1__error_info__metadata_entry__descriptor_ref)
-        entry.pointee.key = try arena.cString(key, bound: &bound, field: "key")
-        entry.pointee.value = try arena.cString(value, bound: &bound, field: "value")
+        entry.pointee.key = try arena.cString(key, bound: &bound, field: "metadata.key")
+        entry.pointee.value = try arena.cString(value, bound: &bound, field: "metadata.value")
         entries[position] = entry
         position += 1
       }

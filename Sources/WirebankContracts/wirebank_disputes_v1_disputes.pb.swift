@@ -395,8 +395,8 @@ extension DisputesDispute {
       var position = 0
       for (key, value) in metadata {
         let entry = arena.newCStruct(Wirebank__Disputes__V1__Dispute__MetadataEntry.self, descriptor: wirebank__disputes__v1__dispute__metadata_entry__descriptor_ref)
-        entry.pointee.key = try arena.cString(key, bound: &bound, field: "key")
-        entry.pointee.value = try arena.cString(value, bound: &bound, field: "value")
+        entry.pointee.key = try arena.cString(key, bound: &bound, field: "metadata.key")
+        entry.pointee.value = try arena.cString(value, bound: &bound, field: "metadata.value")
         entries[position] = entry
         position += 1
       }
@@ -486,8 +486,8 @@ extension DisputesCreateDisputeRequest {
       var position = 0
       for (key, value) in metadata {
         let entry = arena.newCStruct(Wirebank__Disputes__V1__CreateDisputeRequest__MetadataEntry.self, descriptor: wirebank__disputes__v1__create_dispute_request__metadata_entry__descriptor_ref)
-        entry.pointee.key = try arena.cString(key, bound: &bound, field: "key")
-        entry.pointee.value = try arena.cString(value, bound: &bound, field: "value")
+        entry.pointee.key = try arena.cString(key, bound: &bound, field: "metadata.key")
+        entry.pointee.value = try arena.cString(value, bound: &bound, field: "metadata.value")
         entries[position] = entry
         position += 1
       }

@@ -240,8 +240,8 @@ extension OriginationApplication {
       var position = 0
       for (key, value) in metadata {
         let entry = arena.newCStruct(Wirebank__Lending__Origination__V1__Application__MetadataEntry.self, descriptor: wirebank__lending__origination__v1__application__metadata_entry__descriptor_ref)
-        entry.pointee.key = try arena.cString(key, bound: &bound, field: "key")
-        entry.pointee.value = try arena.cString(value, bound: &bound, field: "value")
+        entry.pointee.key = try arena.cString(key, bound: &bound, field: "metadata.key")
+        entry.pointee.value = try arena.cString(value, bound: &bound, field: "metadata.value")
         entries[position] = entry
         position += 1
       }
@@ -316,8 +316,8 @@ extension OriginationSubmitApplicationRequest {
       var position = 0
       for (key, value) in metadata {
         let entry = arena.newCStruct(Wirebank__Lending__Origination__V1__SubmitApplicationRequest__MetadataEntry.self, descriptor: wirebank__lending__origination__v1__submit_application_request__metadata_entry__descriptor_ref)
-        entry.pointee.key = try arena.cString(key, bound: &bound, field: "key")
-        entry.pointee.value = try arena.cString(value, bound: &bound, field: "value")
+        entry.pointee.key = try arena.cString(key, bound: &bound, field: "metadata.key")
+        entry.pointee.value = try arena.cString(value, bound: &bound, field: "metadata.value")
         entries[position] = entry
         position += 1
       }

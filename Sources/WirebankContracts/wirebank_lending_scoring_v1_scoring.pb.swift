@@ -404,8 +404,8 @@ extension ScoringDecision.RuleResult {
       var position = 0
       for (key, value) in inputs {
         let entry = arena.newCStruct(Wirebank__Lending__Scoring__V1__Decision__RuleResult__InputsEntry.self, descriptor: wirebank__lending__scoring__v1__decision__rule_result__inputs_entry__descriptor_ref)
-        entry.pointee.key = try arena.cString(key, bound: &bound, field: "key")
-        entry.pointee.value = try arena.cString(value, bound: &bound, field: "value")
+        entry.pointee.key = try arena.cString(key, bound: &bound, field: "inputs.key")
+        entry.pointee.value = try arena.cString(value, bound: &bound, field: "inputs.value")
         entries[position] = entry
         position += 1
       }

@@ -269,8 +269,8 @@ extension TrackerEventsEventEnvelope {
       var position = 0
       for (key, value) in headers {
         let entry = arena.newCStruct(Wirebank__Tracker__Events__V1__EventEnvelope__HeadersEntry.self, descriptor: wirebank__tracker__events__v1__event_envelope__headers_entry__descriptor_ref)
-        entry.pointee.key = try arena.cString(key, bound: &bound, field: "key")
-        entry.pointee.value = try arena.cString(value, bound: &bound, field: "value")
+        entry.pointee.key = try arena.cString(key, bound: &bound, field: "headers.key")
+        entry.pointee.value = try arena.cString(value, bound: &bound, field: "headers.value")
         entries[position] = entry
         position += 1
       }

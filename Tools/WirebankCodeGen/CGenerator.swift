@@ -123,19 +123,19 @@ struct CGenerator {
         case .oneof: continue
         case .repeated:
           out.line("size_t n_\(field.name);")
-          out.line(declaration(memberType(field) + " *", field.name).replacing("* *", with: "**"))
+          out.line(declaration(memberType(field) + " *", field.cMember).replacing("* *", with: "**"))
         case .optional where CGenerator.hasFlag(field):
           out.line("protobuf_c_boolean has_\(field.name);")
-          out.line(declaration(memberType(field), field.name))
+          out.line(declaration(memberType(field), field.cMember))
         default:
-          out.line(declaration(memberType(field), field.name))
+          out.line(declaration(memberType(field), field.cMember))
         }
       }
       for (oneofIndex, oneof) in message.oneofs.enumerated() {
         out.line("uint32_t \(oneof)_case;")
         out.block("union {", close: "};") { out in
           for field in message.fields where field.cardinality == .oneof(oneofIndex) {
-            out.line(declaration(memberType(field), field.name))
+            out.line(declaration(memberType(field), field.cMember))
           }
         }
       }
@@ -204,7 +204,7 @@ struct CGenerator {
     let cType = "PROTOBUF_C_TYPE_" + field.type.rawValue.uppercased()
     let flagText = flags.isEmpty ? "0" : flags.joined(separator: " | ")
     return "{ \"\(field.name)\", \(field.number), \(label), \(cType), \(quantifier), "
-      + "offsetof(\(type), \(field.name)), \(descriptor), NULL, \(flagText), 0, NULL, NULL }"
+      + "offsetof(\(type), \(field.cMember)), \(descriptor), NULL, \(flagText), 0, NULL, NULL }"
   }
 
   /// protobuf-c's ranges of consecutive numbers `{start, index}`, then the `{0, count}` sentinel.

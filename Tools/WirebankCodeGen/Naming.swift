@@ -68,6 +68,8 @@ enum Naming {
   static let reservedMembers: Set<String> = [
     "unknownFields", "debugDescription", "textDump", "cDescriptor", "protoMessageName",
     "serializedBytes", "writeText", "writeCStruct", "CStruct", "hashValue",
+    // Names that even backticks cannot free after a dot.
+    "self", "Type", "Protocol", "init",
   ]
 
   /// The Swift property name of a field.
@@ -99,4 +101,25 @@ enum Naming {
   static func swiftMethod(_ rpcName: String) -> String {
     escaped(rpcName.prefix(1).lowercased() + rpcName.dropFirst())
   }
+}
+
+extension Naming {
+  static let cKeywords: Set<String> = [
+    "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else",
+    "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long", "register",
+    "restrict", "return", "short", "signed", "sizeof", "static", "struct", "switch", "typedef",
+    "union", "unsigned", "void", "volatile", "while", "bool", "true", "false", "base",
+    // Members Swift code reads through `pointee.`: names Swift reserves after a dot.
+    "self", "Type", "Protocol", "init",
+  ]
+
+  /// The C struct member of a field: its proto name, with `_` added to C keywords and `base`.
+  static func cMember(_ protoName: String) -> String {
+    cKeywords.contains(protoName) ? protoName + "_" : protoName
+  }
+}
+
+extension ProtoField {
+  /// The member of the C struct that holds this field.
+  var cMember: String { Naming.cMember(name) }
 }

@@ -22,20 +22,20 @@ struct SwiftConversionGenerator {
         switch field.proto.cardinality {
         case .implicit:
           if field.isScalar {
-            out.line("target.pointee.\(field.proto.name) = \(cScalar(field, field.name))")
+            out.line("target.pointee.\(field.proto.cMember) = \(cScalar(field, field.name))")
           } else {
             out.block("if \(field.isNotDefault(field.name)) {") { out in
-              out.line("target.pointee.\(field.proto.name) = \(try_(field))\(cValue(field, field.name))")
+              out.line("target.pointee.\(field.proto.cMember) = \(try_(field))\(cValue(field, field.name))")
             }
           }
         case .optional:
           out.block("if let value = \(field.name) {") { out in
             if CGenerator.hasFlag(field.proto) { out.line("target.pointee.has_\(field.proto.name) = 1") }
-            out.line("target.pointee.\(field.proto.name) = \(try_(field))\(cValue(field, "value"))")
+            out.line("target.pointee.\(field.proto.cMember) = \(try_(field))\(cValue(field, "value"))")
           }
         case .repeated:
           out.line("target.pointee.n_\(field.proto.name) = \(field.name).count")
-          out.line("target.pointee.\(field.proto.name) = \(try_(field))\(cArray(field))")
+          out.line("target.pointee.\(field.proto.cMember) = \(try_(field))\(cArray(field))")
         case .oneof:
           continue
         }
@@ -48,7 +48,7 @@ struct SwiftConversionGenerator {
           for field in message.fields(ofOneof: oneofIndex) {
             out.line("case .\(field.name)(let value)?:")
             out.line("  target.pointee.\(message.message.oneofs[oneofIndex])_case = \(field.proto.number)")
-            out.line("  target.pointee.\(field.proto.name) = \(try_(field))\(cValue(field, "value"))")
+            out.line("  target.pointee.\(field.proto.cMember) = \(try_(field))\(cValue(field, "value"))")
             if field.isScalar { out.line("  bound += \(field.scalarBound)") }
           }
           out.line("case nil: break")
@@ -73,9 +73,10 @@ struct SwiftConversionGenerator {
   }
 
   /// Any single value converted to its C member, adding to `bound` where it allocates.
-  private func cValue(_ field: SwiftField, _ value: String) -> String {
+  private func cValue(_ field: SwiftField, _ value: String, label: String? = nil) -> String {
     switch field.proto.type {
-    case .string: return "arena.cString(\(value), bound: &bound, field: \"\(field.proto.name)\")"
+    case .string:
+      return "arena.cString(\(value), bound: &bound, field: \"\(label ?? field.proto.name)\")"
     case .bytes: return "arena.cBytes(\(value), bound: &bound)"
     case .message: return "arena.cMessage(\(value), bound: &bound)"
     default: return cScalar(field, value)
@@ -104,9 +105,9 @@ struct SwiftConversionGenerator {
         for part in [map.key, map.value] {
           let variable = part.proto.number == 1 ? "key" : "value"
           if part.isScalar {
-            out.line("entry.pointee.\(part.proto.name) = \(cScalar(part, variable))")
+            out.line("entry.pointee.\(part.proto.cMember) = \(cScalar(part, variable))")
           } else {
-            out.line("entry.pointee.\(part.proto.name) = \(try_(part))\(cValue(part, variable))")
+            out.line("entry.pointee.\(part.proto.cMember) = \(try_(part))\(cValue(part, variable, label: "\(name).\(part.proto.name)"))")
           }
         }
         out.line("entries[position] = entry")
@@ -114,7 +115,7 @@ struct SwiftConversionGenerator {
       }
       out.line("bound += \(field.name).count * \(map.key.scalarBound + map.value.scalarBound + 15)")
       out.line("target.pointee.n_\(name) = \(field.name).count")
-      out.line("target.pointee.\(name) = entries")
+      out.line("target.pointee.\(field.proto.cMember) = entries")
     }
   }
 
@@ -123,7 +124,7 @@ struct SwiftConversionGenerator {
   private func writeDecoder(to out: inout CodeWriter) {
     out.block("public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {") { out in
       for field in message.fields where field.mapEntry == nil {
-        let member = "source.pointee.\(field.proto.name)"
+        let member = "source.pointee.\(field.proto.cMember)"
         switch field.proto.cardinality {
         case .implicit:
           out.line("\(field.name) = \(swiftValue(field, member))")
@@ -147,7 +148,7 @@ struct SwiftConversionGenerator {
       for oneofIndex in message.message.oneofs.indices {
         out.block("switch source.pointee.\(message.message.oneofs[oneofIndex])_case {") { out in
           for field in message.fields(ofOneof: oneofIndex) {
-            let value = swiftValue(field, "source.pointee.\(field.proto.name)", nonOptional: true)
+            let value = swiftValue(field, "source.pointee.\(field.proto.cMember)", nonOptional: true)
             out.line("case \(field.proto.number): \(message.oneofPropertyName(oneofIndex)) = .\(field.name)(\(value))")
           }
           out.line("default: break")
@@ -184,13 +185,13 @@ struct SwiftConversionGenerator {
   private func writeMapDecoder(_ field: SwiftField, to out: inout CodeWriter) {
     guard let map = field.mapEntry else { return }
     let name = field.proto.name
-    out.block("if source.pointee.n_\(name) > 0, let entries = source.pointee.\(name) {") { out in
+    out.block("if source.pointee.n_\(name) > 0, let entries = source.pointee.\(field.proto.cMember) {") { out in
       out.line("var map: \(field.propertyType) = [:]")
       out.line("map.reserveCapacity(source.pointee.n_\(name))")
       out.block("for position in 0..<source.pointee.n_\(name) {") { out in
         out.line("guard let entry = entries[position] else { continue }")
-        let key = swiftValue(map.key, "entry.pointee.\(map.key.proto.name)")
-        let value = swiftValue(map.value, "entry.pointee.\(map.value.proto.name)")
+        let key = swiftValue(map.key, "entry.pointee.\(map.key.proto.cMember)")
+        let value = swiftValue(map.value, "entry.pointee.\(map.value.proto.cMember)")
         out.line("map[\(key)] = \(value)")
       }
       out.line("\(field.name) = map")
