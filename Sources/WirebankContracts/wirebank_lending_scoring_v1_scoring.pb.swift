@@ -343,7 +343,7 @@ extension ScoringDecision {
     }
     target.pointee.outcome = outcome.rawValue
     target.pointee.n_reason_codes = reasonCodes.count
-    target.pointee.reason_codes = arena.cEnums(reasonCodes, bound: &bound)
+    target.pointee.reason_codes = arena.cEnums(reasonCodes, width: 10, bound: &bound)
     target.pointee.n_rules = rules.count
     target.pointee.rules = try arena.cMessages(rules, bound: &bound)
     target.pointee.payment_to_income_bp = paymentToIncomeBp

@@ -106,7 +106,8 @@ extension Arena {
   }
 
   /// Copies a repeated scalar field whose Swift and C layouts agree (integers, floats).
-  /// - Parameter width: the largest encoded size of one element (10 for varints).
+  /// - Parameter width: the largest encoded size of one element: 10 for a packed varint, and
+  ///   the tag's 5 bytes more when the field is not packed.
   @inlinable
   public func cScalars<T: BitwiseCopyable>(
     _ values: [T], width: Int, bound: inout Int
@@ -121,9 +122,11 @@ extension Arena {
 
   /// Converts a repeated `bool` field to protobuf-c's `int`-sized booleans.
   @inlinable
-  public func cBools(_ values: [Bool], bound: inout Int) -> UnsafeMutablePointer<Int32>? {
+  public func cBools(_ values: [Bool], width: Int, bound: inout Int) -> UnsafeMutablePointer<
+    Int32
+  >? {
     if values.isEmpty { return nil }
-    bound += values.count + Arena.fieldOverhead * 2
+    bound += values.count * width + Arena.fieldOverhead * 2
     let target = allocate(byteCount: values.count * 4).assumingMemoryBound(to: Int32.self)
     for (index, value) in values.enumerated() { target[index] = value ? 1 : 0 }
     return target
@@ -131,11 +134,11 @@ extension Arena {
 
   /// Converts a repeated enum field to its raw values.
   @inlinable
-  public func cEnums<E: ProtobufEnum>(_ values: [E], bound: inout Int) -> UnsafeMutablePointer<
-    Int32
-  >? {
+  public func cEnums<E: ProtobufEnum>(_ values: [E], width: Int, bound: inout Int)
+    -> UnsafeMutablePointer<Int32>?
+  {
     if values.isEmpty { return nil }
-    bound += values.count * 10 + Arena.fieldOverhead * 2
+    bound += values.count * width + Arena.fieldOverhead * 2
     let target = allocate(byteCount: values.count * 4).assumingMemoryBound(to: Int32.self)
     for (index, value) in values.enumerated() { target[index] = value.rawValue }
     return target

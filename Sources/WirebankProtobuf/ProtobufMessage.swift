@@ -37,6 +37,8 @@ extension ProtobufMessage {
       assert(protobuf_c_message_get_packed_size(packable) <= bound, "size bound too small")
       return [UInt8](unsafeUninitializedCapacity: max(bound, 1)) { buffer, count in
         count = protobuf_c_message_pack(packable, buffer.baseAddress!)
+        // Cheap last line of defence in release builds: never go on after an overrun.
+        precondition(count <= buffer.count, "protobuf size bound overrun")
       }
     }
   }
@@ -53,6 +55,7 @@ extension ProtobufMessage {
       let packable = UnsafeRawPointer(cMessage).assumingMemoryBound(to: ProtobufCMessage.self)
       let output = arena.allocate(byteCount: max(bound, 1)).assumingMemoryBound(to: UInt8.self)
       let count = protobuf_c_message_pack(packable, output)
+      precondition(count <= max(bound, 1), "protobuf size bound overrun")
       return try body(UnsafeRawBufferPointer(start: output, count: count))
     }
   }

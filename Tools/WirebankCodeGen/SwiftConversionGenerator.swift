@@ -84,13 +84,15 @@ struct SwiftConversionGenerator {
   }
 
   private func cArray(_ field: SwiftField) -> String {
+    // Packed: one tag for the lot; unpacked: a tag per element.
+    let width = field.proto.isPacked ? field.packedWidth : field.scalarBound
     switch field.proto.type {
     case .string: return "arena.cStrings(\(field.name), bound: &bound, field: \"\(field.proto.name)\")"
     case .bytes: return "arena.cBytesArray(\(field.name), bound: &bound)"
     case .message: return "arena.cMessages(\(field.name), bound: &bound)"
-    case .bool: return "arena.cBools(\(field.name), bound: &bound)"
-    case .enum: return "arena.cEnums(\(field.name), bound: &bound)"
-    default: return "arena.cScalars(\(field.name), width: \(field.packedWidth), bound: &bound)"
+    case .bool: return "arena.cBools(\(field.name), width: \(width), bound: &bound)"
+    case .enum: return "arena.cEnums(\(field.name), width: \(width), bound: &bound)"
+    default: return "arena.cScalars(\(field.name), width: \(width), bound: &bound)"
     }
   }
 

@@ -302,17 +302,17 @@ extension Fixture_V1_Everything {
     target.pointee.n_r_double = rDouble.count
     target.pointee.r_double = arena.cScalars(rDouble, width: 8, bound: &bound)
     target.pointee.n_r_bool = rBool.count
-    target.pointee.r_bool = arena.cBools(rBool, bound: &bound)
+    target.pointee.r_bool = arena.cBools(rBool, width: 10, bound: &bound)
     target.pointee.n_r_string = rString.count
     target.pointee.r_string = try arena.cStrings(rString, bound: &bound, field: "r_string")
     target.pointee.n_r_bytes = rBytes.count
     target.pointee.r_bytes = arena.cBytesArray(rBytes, bound: &bound)
     target.pointee.n_r_color = rColor.count
-    target.pointee.r_color = arena.cEnums(rColor, bound: &bound)
+    target.pointee.r_color = arena.cEnums(rColor, width: 10, bound: &bound)
     target.pointee.n_r_leaf = rLeaf.count
     target.pointee.r_leaf = try arena.cMessages(rLeaf, bound: &bound)
     target.pointee.n_r_unpacked = rUnpacked.count
-    target.pointee.r_unpacked = arena.cScalars(rUnpacked, width: 10, bound: &bound)
+    target.pointee.r_unpacked = arena.cScalars(rUnpacked, width: 15, bound: &bound)
     if let value = nested {
       target.pointee.nested = try arena.cMessage(value, bound: &bound)
     }
