@@ -14,6 +14,10 @@ let package = Package(
     .library(name: "WirebankContracts", targets: ["WirebankContracts"]),
     .executable(name: "protoc-gen-wirebank", targets: ["protoc-gen-wirebank"]),
   ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+  ],
   targets: [
     // MARK: C shims (system libraries, installed from Debian by `make deps`)
     .systemLibrary(
@@ -28,6 +32,19 @@ let package = Package(
 
     // MARK: RPC core (no transport): descriptors, status, the API generated stubs are written against
     .target(name: "WirebankRPC", dependencies: ["WirebankProtobuf"], swiftSettings: swiftSettings),
+
+    // MARK: PostgreSQL through libpq (blocking calls on NIO's thread pool), durable jobs
+    .target(
+      name: "WirebankPostgres",
+      dependencies: [
+        "CLibpq", .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: swiftSettings),
+    .target(
+      name: "WirebankJobs",
+      dependencies: ["WirebankPostgres", .product(name: "Logging", package: "swift-log")],
+      swiftSettings: swiftSettings),
 
     // MARK: Contracts, generated from Protos/ by `make contracts` (never edited by hand)
     .target(name: "CWirebankContracts", dependencies: ["CProtobufC"]),
@@ -64,6 +81,10 @@ let package = Package(
     .testTarget(
       name: "WirebankProtobufTests",
       dependencies: ["WirebankProtobuf", "WirebankContracts", "PluginProtos", "FixtureContracts"],
+      swiftSettings: swiftSettings),
+    .testTarget(
+      name: "WirebankRPCTests",
+      dependencies: ["WirebankRPC", "WirebankContracts", "WirebankProtobuf"],
       swiftSettings: swiftSettings),
     .testTarget(
       name: "WirebankCodeGenTests",

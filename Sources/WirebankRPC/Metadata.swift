@@ -3,7 +3,7 @@
 /// Keys follow gRPC's rules (`[0-9a-z_.-]`, not starting with the reserved `grpc-`); keys ending
 /// in `-bin` hold bytes, all others hold printable ASCII text. Base64 for `-bin` values is the
 /// transport's business: here they are plain bytes. Order is kept, and a key may repeat.
-public struct Metadata: Sendable, Hashable, Sequence, ExpressibleByDictionaryLiteral,
+public struct Metadata: Sendable, Hashable, RandomAccessCollection, ExpressibleByDictionaryLiteral,
   CustomStringConvertible
 {
   /// A metadata value: text for ordinary keys, bytes for `-bin` keys.
@@ -66,16 +66,14 @@ public struct Metadata: Sendable, Hashable, Sequence, ExpressibleByDictionaryLit
     }
   }
 
-  /// The number of entries (a repeated key counts once per value).
-  public var count: Int { entries.count }
+  /// The position of the first entry.
+  public var startIndex: Int { entries.startIndex }
 
-  /// Whether there are no entries.
-  public var isEmpty: Bool { entries.isEmpty }
+  /// The position after the last entry.
+  public var endIndex: Int { entries.endIndex }
 
-  /// The entries in order.
-  public func makeIterator() -> IndexingIterator<[Entry]> {
-    entries.makeIterator()
-  }
+  /// The entry at `position`.
+  public subscript(position: Int) -> Entry { entries[position] }
 
   /// The first value of `key`, or nil when the key is absent (keys match case-insensitively).
   public subscript(key: String) -> Value? {

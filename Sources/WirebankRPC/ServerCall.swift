@@ -45,8 +45,9 @@ public protocol ServerCall: Sendable {
 
 /// Routes calls to the handlers of the hosted services, by path.
 ///
-/// Transports hold one and pass it every incoming call; unknown paths end as UNIMPLEMENTED,
-/// as gRPC requires.
+/// A transport looks up `handler(forPath:)` when request headers arrive, builds the call's
+/// `ServerContext` from the handler's descriptor and runs `handle(_:)` on it; for an unknown
+/// path it answers `methodNotFound(path:)` (UNIMPLEMENTED, as gRPC requires) without a handler.
 public struct MethodRouter: Sendable {
   private let handlers: [String: MethodHandler]
 
@@ -72,6 +73,11 @@ public struct MethodRouter: Sendable {
     handlers[path]
   }
 
+  /// The status for a call to a path no hosted service implements.
+  public static func methodNotFound(path: String) -> RPCStatus {
+    RPCStatus(code: .unimplemented, message: "method not found: \(path)")
+  }
+
   /// Runs the handler for `call`'s method and returns the status to send.
   ///
   /// Routes by `call.context.method.path`; an unknown path ends as UNIMPLEMENTED without
@@ -79,7 +85,7 @@ public struct MethodRouter: Sendable {
   public func handle(_ call: some ServerCall) async -> RPCStatus {
     let path = call.context.method.path
     guard let handler = handlers[path] else {
-      return RPCStatus(code: .unimplemented, message: "method not found: \(path)")
+      return MethodRouter.methodNotFound(path: path)
     }
     return await handler.handle(call)
   }

@@ -1,0 +1,107 @@
+import Synchronization
+import Testing
+import WirebankProtobuf
+import WirebankRPC
+
+/// A `ServerCall` that replays scripted request messages and records what the handler sends.
+final class ScriptedServerCall: ServerCall {
+  let context: ServerContext
+  private let state: Mutex<(requests: [RawMessage], sent: [RawMessage])>
+
+  init(
+    method: MethodDescriptor, requests: [RawMessage], metadata: Metadata = Metadata()
+  ) {
+    context = ServerContext(method: method, metadata: metadata, peer: "test")
+    state = Mutex((requests, []))
+  }
+
+  convenience init(method: MethodDescriptor, messages: [TestMessage]) throws {
+    try self.init(method: method, requests: messages.map { RawMessage(try $0.serializedBytes()) })
+  }
+
+  func receive() async throws -> RawMessage? {
+    state.withLock { $0.requests.isEmpty ? nil : $0.requests.removeFirst() }
+  }
+
+  func send(_ message: RawMessage) async throws {
+    state.withLock { $0.sent.append(message) }
+  }
+
+  /// What the handler sent.
+  var sent: [RawMessage] { state.withLock { $0.sent } }
+
+  /// What the handler sent, decoded.
+  func sentMessages() throws -> [TestMessage] {
+    try sent.map { try TestMessage(serializedBytes: $0.bytes) }
+  }
+}
+
+/// A one-shot signal a test can wait for, within a bound.
+final class Signal<Value: Sendable>: Sendable {
+  private let stream: AsyncStream<Value>
+  private let continuation: AsyncStream<Value>.Continuation
+
+  init() {
+    (stream, continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingOldest(1))
+  }
+
+  /// Fires the signal (only the first value counts).
+  func fire(_ value: Value) {
+    continuation.yield(value)
+    continuation.finish()
+  }
+
+  /// The fired value; fails the test after `timeout` without one.
+  func wait(timeout: Duration = .seconds(10)) async throws -> Value {
+    try await withTimeout(timeout) {
+      for await value in self.stream { return value }
+      throw TimedOut()
+    }
+  }
+}
+
+extension Signal where Value == Void {
+  /// Fires the signal.
+  func fire() { fire(()) }
+}
+
+/// A thread-safe counter.
+final class Counter: Sendable {
+  private let count = Mutex(0)
+
+  func increment() { count.withLock { $0 += 1 } }
+
+  var value: Int { count.withLock { $0 } }
+}
+
+/// Thrown when a bounded wait runs out.
+struct TimedOut: Error {}
+
+/// Runs `operation`, failing with `TimedOut` if it takes longer than `timeout`.
+func withTimeout<Value: Sendable>(
+  _ timeout: Duration, _ operation: @escaping @Sendable () async throws -> Value
+) async throws -> Value {
+  try await withThrowingTaskGroup(of: Value.self) { group in
+    group.addTask { try await operation() }
+    group.addTask {
+      try await Task.sleep(for: timeout)
+      throw TimedOut()
+    }
+    defer { group.cancelAll() }
+    guard let value = try await group.next() else { throw TimedOut() }
+    return value
+  }
+}
+
+/// The error `body` throws, as an `RPCError` (recording an issue if it throws none or another).
+func rpcError(_ body: () async throws -> Void) async -> RPCError? {
+  do {
+    try await body()
+    Issue.record("expected an RPCError, nothing was thrown")
+  } catch let error as RPCError {
+    return error
+  } catch {
+    Issue.record("expected an RPCError, got \(error)")
+  }
+  return nil
+}
