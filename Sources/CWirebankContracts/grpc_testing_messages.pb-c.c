@@ -272,8 +272,8 @@ void grpc__testing__test_orca_report__init(Grpc__Testing__TestOrcaReport *messag
   *message = initial;
 }
 static const ProtobufCFieldDescriptor grpc__testing__test_orca_report__fields[4] = {
-  { "cpu_utilization", 1, PROTOBUF_C_LABEL_NONE, PROTOBUF_C_TYPE_DOUBLE, 0, offsetof(Grpc__Testing__TestOrcaReport, cpu_utilization), NULL, NULL, 0, 0, NULL, NULL },
-  { "memory_utilization", 2, PROTOBUF_C_LABEL_NONE, PROTOBUF_C_TYPE_DOUBLE, 0, offsetof(Grpc__Testing__TestOrcaReport, memory_utilization), NULL, NULL, 0, 0, NULL, NULL },
+  { "cpu_utilization", 1, PROTOBUF_C_LABEL_OPTIONAL, PROTOBUF_C_TYPE_DOUBLE, offsetof(Grpc__Testing__TestOrcaReport, has_cpu_utilization), offsetof(Grpc__Testing__TestOrcaReport, cpu_utilization), NULL, NULL, 0, 0, NULL, NULL },
+  { "memory_utilization", 2, PROTOBUF_C_LABEL_OPTIONAL, PROTOBUF_C_TYPE_DOUBLE, offsetof(Grpc__Testing__TestOrcaReport, has_memory_utilization), offsetof(Grpc__Testing__TestOrcaReport, memory_utilization), NULL, NULL, 0, 0, NULL, NULL },
   { "request_cost", 3, PROTOBUF_C_LABEL_REPEATED, PROTOBUF_C_TYPE_MESSAGE, offsetof(Grpc__Testing__TestOrcaReport, n_request_cost), offsetof(Grpc__Testing__TestOrcaReport, request_cost), &grpc__testing__test_orca_report__request_cost_entry__descriptor, NULL, 0, 0, NULL, NULL },
   { "utilization", 4, PROTOBUF_C_LABEL_REPEATED, PROTOBUF_C_TYPE_MESSAGE, offsetof(Grpc__Testing__TestOrcaReport, n_utilization), offsetof(Grpc__Testing__TestOrcaReport, utilization), &grpc__testing__test_orca_report__utilization_entry__descriptor, NULL, 0, 0, NULL, NULL },
 };
@@ -296,7 +296,7 @@ void grpc__testing__test_orca_report__request_cost_entry__init(Grpc__Testing__Te
 }
 static const ProtobufCFieldDescriptor grpc__testing__test_orca_report__request_cost_entry__fields[2] = {
   { "key", 1, PROTOBUF_C_LABEL_NONE, PROTOBUF_C_TYPE_STRING, 0, offsetof(Grpc__Testing__TestOrcaReport__RequestCostEntry, key), NULL, NULL, 0, 0, NULL, NULL },
-  { "value", 2, PROTOBUF_C_LABEL_NONE, PROTOBUF_C_TYPE_DOUBLE, 0, offsetof(Grpc__Testing__TestOrcaReport__RequestCostEntry, value), NULL, NULL, 0, 0, NULL, NULL },
+  { "value", 2, PROTOBUF_C_LABEL_OPTIONAL, PROTOBUF_C_TYPE_DOUBLE, offsetof(Grpc__Testing__TestOrcaReport__RequestCostEntry, has_value), offsetof(Grpc__Testing__TestOrcaReport__RequestCostEntry, value), NULL, NULL, 0, 0, NULL, NULL },
 };
 static const unsigned grpc__testing__test_orca_report__request_cost_entry__fields_by_name[] = { 0, 1 };
 static const ProtobufCIntRange grpc__testing__test_orca_report__request_cost_entry__ranges[] = { { 1, 0 }, { 0, 2 } };
@@ -317,7 +317,7 @@ void grpc__testing__test_orca_report__utilization_entry__init(Grpc__Testing__Tes
 }
 static const ProtobufCFieldDescriptor grpc__testing__test_orca_report__utilization_entry__fields[2] = {
   { "key", 1, PROTOBUF_C_LABEL_NONE, PROTOBUF_C_TYPE_STRING, 0, offsetof(Grpc__Testing__TestOrcaReport__UtilizationEntry, key), NULL, NULL, 0, 0, NULL, NULL },
-  { "value", 2, PROTOBUF_C_LABEL_NONE, PROTOBUF_C_TYPE_DOUBLE, 0, offsetof(Grpc__Testing__TestOrcaReport__UtilizationEntry, value), NULL, NULL, 0, 0, NULL, NULL },
+  { "value", 2, PROTOBUF_C_LABEL_OPTIONAL, PROTOBUF_C_TYPE_DOUBLE, offsetof(Grpc__Testing__TestOrcaReport__UtilizationEntry, has_value), offsetof(Grpc__Testing__TestOrcaReport__UtilizationEntry, value), NULL, NULL, 0, 0, NULL, NULL },
 };
 static const unsigned grpc__testing__test_orca_report__utilization_entry__fields_by_name[] = { 0, 1 };
 static const ProtobufCIntRange grpc__testing__test_orca_report__utilization_entry__ranges[] = { { 1, 0 }, { 0, 2 } };

@@ -63,7 +63,7 @@ void wirebank__tracker__analytics__v1__count_workers_in_minus_response__init(Wir
 static const ProtobufCFieldDescriptor wirebank__tracker__analytics__v1__count_workers_in_minus_response__fields[4] = {
   { "workers_in_minus", 1, PROTOBUF_C_LABEL_NONE, PROTOBUF_C_TYPE_INT32, 0, offsetof(Wirebank__Tracker__Analytics__V1__CountWorkersInMinusResponse, workers_in_minus), NULL, NULL, 0, 0, NULL, NULL },
   { "workers_total", 2, PROTOBUF_C_LABEL_NONE, PROTOBUF_C_TYPE_INT32, 0, offsetof(Wirebank__Tracker__Analytics__V1__CountWorkersInMinusResponse, workers_total), NULL, NULL, 0, 0, NULL, NULL },
-  { "share_in_minus", 3, PROTOBUF_C_LABEL_NONE, PROTOBUF_C_TYPE_DOUBLE, 0, offsetof(Wirebank__Tracker__Analytics__V1__CountWorkersInMinusResponse, share_in_minus), NULL, NULL, 0, 0, NULL, NULL },
+  { "share_in_minus", 3, PROTOBUF_C_LABEL_OPTIONAL, PROTOBUF_C_TYPE_DOUBLE, offsetof(Wirebank__Tracker__Analytics__V1__CountWorkersInMinusResponse, has_share_in_minus), offsetof(Wirebank__Tracker__Analytics__V1__CountWorkersInMinusResponse, share_in_minus), NULL, NULL, 0, 0, NULL, NULL },
   { "as_of", 4, PROTOBUF_C_LABEL_OPTIONAL, PROTOBUF_C_TYPE_MESSAGE, 0, offsetof(Wirebank__Tracker__Analytics__V1__CountWorkersInMinusResponse, as_of), &google__protobuf__timestamp__descriptor, NULL, 0, 0, NULL, NULL },
 };
 static const unsigned wirebank__tracker__analytics__v1__count_workers_in_minus_response__fields_by_name[] = { 3, 2, 0, 1 };

@@ -715,7 +715,9 @@ extension Grpc_Testing_TestOrcaReport {
   ) throws(ProtobufEncodingError) -> Int {
     var bound = 26
     target.pointee.cpu_utilization = cpuUtilization
+    target.pointee.has_cpu_utilization = cpuUtilization.bitPattern != 0 ? 1 : 0
     target.pointee.memory_utilization = memoryUtilization
+    target.pointee.has_memory_utilization = memoryUtilization.bitPattern != 0 ? 1 : 0
     if !requestCost.isEmpty {
       let entries = arena.cPointerArray(Grpc__Testing__TestOrcaReport__RequestCostEntry.self, count: requestCost.count)
       var position = 0
@@ -723,6 +725,7 @@ extension Grpc_Testing_TestOrcaReport {
         let entry = arena.newCStruct(Grpc__Testing__TestOrcaReport__RequestCostEntry.self, descriptor: grpc__testing__test_orca_report__request_cost_entry__descriptor_ref)
         entry.pointee.key = try arena.cString(key, bound: &bound, field: "request_cost.key")
         entry.pointee.value = value
+        entry.pointee.has_value = value.bitPattern != 0 ? 1 : 0
         entries[position] = entry
         position += 1
       }
@@ -737,6 +740,7 @@ extension Grpc_Testing_TestOrcaReport {
         let entry = arena.newCStruct(Grpc__Testing__TestOrcaReport__UtilizationEntry.self, descriptor: grpc__testing__test_orca_report__utilization_entry__descriptor_ref)
         entry.pointee.key = try arena.cString(key, bound: &bound, field: "utilization.key")
         entry.pointee.value = value
+        entry.pointee.has_value = value.bitPattern != 0 ? 1 : 0
         entries[position] = entry
         position += 1
       }
@@ -756,7 +760,7 @@ extension Grpc_Testing_TestOrcaReport {
       map.reserveCapacity(source.pointee.n_request_cost)
       for position in 0..<source.pointee.n_request_cost {
         guard let entry = entries[position] else { continue }
-        map[arena.swiftString(entry.pointee.key)] = entry.pointee.value
+        arena.insert(entry.pointee.value, forKey: arena.swiftString(entry.pointee.key), into: &map, field: "request_cost")
       }
       requestCost = map
     }
@@ -765,7 +769,7 @@ extension Grpc_Testing_TestOrcaReport {
       map.reserveCapacity(source.pointee.n_utilization)
       for position in 0..<source.pointee.n_utilization {
         guard let entry = entries[position] else { continue }
-        map[arena.swiftString(entry.pointee.key)] = entry.pointee.value
+        arena.insert(entry.pointee.value, forKey: arena.swiftString(entry.pointee.key), into: &map, field: "utilization")
       }
       utilization = map
     }
@@ -773,8 +777,8 @@ extension Grpc_Testing_TestOrcaReport {
   }
 
   public func writeText(to writer: inout TextWriter) {
-    if cpuUtilization != 0 { writer.field("cpu_utilization", cpuUtilization) }
-    if memoryUtilization != 0 { writer.field("memory_utilization", memoryUtilization) }
+    if cpuUtilization.bitPattern != 0 { writer.field("cpu_utilization", cpuUtilization) }
+    if memoryUtilization.bitPattern != 0 { writer.field("memory_utilization", memoryUtilization) }
     for key in requestCost.keys.sorted(by: <) {
       let value = requestCost[key] ?? 0
       writer.mapEntry("request_cost") { $0.field("key", key); $0.field("value", value) }

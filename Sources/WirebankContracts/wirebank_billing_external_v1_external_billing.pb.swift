@@ -307,7 +307,7 @@ extension ExternalBillingClient {
       map.reserveCapacity(source.pointee.n_attributes)
       for position in 0..<source.pointee.n_attributes {
         guard let entry = entries[position] else { continue }
-        map[arena.swiftString(entry.pointee.key)] = arena.swiftString(entry.pointee.value)
+        arena.insert(arena.swiftString(entry.pointee.value), forKey: arena.swiftString(entry.pointee.key), into: &map, field: "attributes")
       }
       attributes = map
     }
@@ -524,7 +524,7 @@ extension ExternalBillingCreateClientRequest {
       map.reserveCapacity(source.pointee.n_attributes)
       for position in 0..<source.pointee.n_attributes {
         guard let entry = entries[position] else { continue }
-        map[arena.swiftString(entry.pointee.key)] = arena.swiftString(entry.pointee.value)
+        arena.insert(arena.swiftString(entry.pointee.value), forKey: arena.swiftString(entry.pointee.key), into: &map, field: "attributes")
       }
       attributes = map
     }

@@ -1080,7 +1080,7 @@ extension BillingGetBillsByDealerResponse {
       map.reserveCapacity(source.pointee.n_outstanding_by_currency)
       for position in 0..<source.pointee.n_outstanding_by_currency {
         guard let entry = entries[position] else { continue }
-        map[arena.swiftString(entry.pointee.key)] = arena.swiftMessage(entry.pointee.value) ?? CommonMoney()
+        arena.insert(arena.swiftMessage(entry.pointee.value) ?? CommonMoney(), forKey: arena.swiftString(entry.pointee.key), into: &map, field: "outstanding_by_currency")
       }
       outstandingByCurrency = map
     }

@@ -181,7 +181,7 @@ extension CommonErrorInfo {
       map.reserveCapacity(source.pointee.n_metadata)
       for position in 0..<source.pointee.n_metadata {
         guard let entry = entries[position] else { continue }
-        map[arena.swiftString(entry.pointee.key)] = arena.swiftString(entry.pointee.value)
+        arena.insert(arena.swiftString(entry.pointee.value), forKey: arena.swiftString(entry.pointee.key), into: &map, field: "metadata")
       }
       metadata = map
     }

@@ -426,7 +426,7 @@ extension DisputesDispute {
       map.reserveCapacity(source.pointee.n_metadata)
       for position in 0..<source.pointee.n_metadata {
         guard let entry = entries[position] else { continue }
-        map[arena.swiftString(entry.pointee.key)] = arena.swiftString(entry.pointee.value)
+        arena.insert(arena.swiftString(entry.pointee.value), forKey: arena.swiftString(entry.pointee.key), into: &map, field: "metadata")
       }
       metadata = map
     }
@@ -512,7 +512,7 @@ extension DisputesCreateDisputeRequest {
       map.reserveCapacity(source.pointee.n_metadata)
       for position in 0..<source.pointee.n_metadata {
         guard let entry = entries[position] else { continue }
-        map[arena.swiftString(entry.pointee.key)] = arena.swiftString(entry.pointee.value)
+        arena.insert(arena.swiftString(entry.pointee.value), forKey: arena.swiftString(entry.pointee.key), into: &map, field: "metadata")
       }
       metadata = map
     }

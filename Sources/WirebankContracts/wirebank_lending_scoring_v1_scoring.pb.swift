@@ -427,7 +427,7 @@ extension ScoringDecision.RuleResult {
       map.reserveCapacity(source.pointee.n_inputs)
       for position in 0..<source.pointee.n_inputs {
         guard let entry = entries[position] else { continue }
-        map[arena.swiftString(entry.pointee.key)] = arena.swiftString(entry.pointee.value)
+        arena.insert(arena.swiftString(entry.pointee.value), forKey: arena.swiftString(entry.pointee.key), into: &map, field: "inputs")
       }
       inputs = map
     }

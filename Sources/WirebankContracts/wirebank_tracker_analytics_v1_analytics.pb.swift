@@ -245,6 +245,7 @@ extension AnalyticsCountWorkersInMinusResponse {
     target.pointee.workers_in_minus = workersInMinus
     target.pointee.workers_total = workersTotal
     target.pointee.share_in_minus = shareInMinus
+    target.pointee.has_share_in_minus = shareInMinus.bitPattern != 0 ? 1 : 0
     if let value = asOf {
       target.pointee.as_of = try arena.cMessage(value, bound: &bound)
     }
@@ -263,7 +264,7 @@ extension AnalyticsCountWorkersInMinusResponse {
   public func writeText(to writer: inout TextWriter) {
     if workersInMinus != 0 { writer.field("workers_in_minus", workersInMinus) }
     if workersTotal != 0 { writer.field("workers_total", workersTotal) }
-    if shareInMinus != 0 { writer.field("share_in_minus", shareInMinus) }
+    if shareInMinus.bitPattern != 0 { writer.field("share_in_minus", shareInMinus) }
     if let value = asOf { writer.field("as_of", value) }
     writer.unknownFields(unknownFields)
   }

@@ -319,7 +319,7 @@ extension TrackerEventsEventEnvelope {
       map.reserveCapacity(source.pointee.n_headers)
       for position in 0..<source.pointee.n_headers {
         guard let entry = entries[position] else { continue }
-        map[arena.swiftString(entry.pointee.key)] = arena.swiftString(entry.pointee.value)
+        arena.insert(arena.swiftString(entry.pointee.value), forKey: arena.swiftString(entry.pointee.key), into: &map, field: "headers")
       }
       headers = map
     }

@@ -92,4 +92,20 @@ extension Arena {
     }
     return result
   }
+
+  /// Stores a string-keyed map entry, refusing keys that differ in bytes but that Swift's
+  /// `String` compares equal (canonically equivalent Unicode, such as "é" and "e\u{301}"):
+  /// keeping one would silently lose the other entry.
+  @inlinable
+  public func insert<Value>(
+    _ value: Value, forKey key: String, into map: inout [String: Value], field: StaticString
+  ) {
+    guard map.updateValue(value, forKey: key) != nil, let index = map.index(forKey: key) else {
+      return
+    }
+    if !map.keys[index].utf8.elementsEqual(key.utf8) {
+      conversionFault = .ambiguousMapKey
+      conversionFaultField = "\(field)"
+    }
+  }
 }

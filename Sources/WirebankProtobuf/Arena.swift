@@ -23,6 +23,10 @@ public final class Arena {
   private var retiredChunks: [UnsafeMutableRawPointer] = []
   private var largeBlocks: [UnsafeMutableRawPointer] = []
   fileprivate var inUse = false
+  /// A fault found while converting unpacked C structs to Swift, reported after conversion.
+  public var conversionFault: ProtobufDecodingError.Code?
+  /// The field the conversion fault was found in.
+  public var conversionFaultField = ""
 
   /// The allocator protobuf-c calls while unpacking; it lives as long as the arena.
   public let cAllocator: UnsafeMutablePointer<ProtobufCAllocator>
@@ -94,6 +98,7 @@ public final class Arena {
       chunk = UnsafeMutableRawPointer.allocate(byteCount: chunkSize, alignment: 16)
     }
     offset = 0
+    conversionFault = nil
   }
 }
 

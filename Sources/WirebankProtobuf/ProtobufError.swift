@@ -26,6 +26,9 @@ public struct ProtobufDecodingError: Error, Hashable, Sendable, CustomStringConv
     public static let tooLarge = Code(name: "message too large")
     /// A packed repeated field whose payload is not a whole number of elements.
     public static let malformedPackedField = Code(name: "malformed packed field")
+    /// Two keys of a string-keyed map that differ in bytes but are equal as Swift `String`s
+    /// (canonically equivalent Unicode); a `Dictionary` cannot keep both.
+    public static let ambiguousMapKey = Code(name: "canonically equivalent map keys")
     /// protobuf-c rejected input the validator accepted (should not happen; reported, not hidden).
     public static let unpackFailed = Code(name: "unpack failed")
     public var description: String { name }

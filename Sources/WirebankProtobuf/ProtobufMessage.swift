@@ -87,7 +87,21 @@ extension ProtobufMessage {
   public init(
     serializedBuffer buffer: UnsafeRawBufferPointer, options: DecodingOptions = .default
   ) throws(ProtobufDecodingError) {
-    try WireValidator.validate(buffer, as: Self.cDescriptor, options: options)
+    if try WireValidator.validate(buffer, as: Self.cDescriptor, options: options) {
+      let merged = WireMerger.merge(buffer.assumingMemoryBound(to: UInt8.self), as: Self.cDescriptor)
+      let result = merged.withUnsafeBytes { mergedBuffer in
+        Result { () throws(ProtobufDecodingError) -> Self in
+          try Self(validatedBuffer: mergedBuffer)
+        }
+      }
+      self = try result.get()
+    } else {
+      self = try Self(validatedBuffer: buffer)
+    }
+  }
+
+  /// Unpacks input that passed the validator and needs no merge.
+  private init(validatedBuffer buffer: UnsafeRawBufferPointer) throws(ProtobufDecodingError) {
     self = try Arena.withCurrent { (arena) throws(ProtobufDecodingError) -> Self in
       var empty: UInt8 = 0
       let unpacked = withUnsafePointer(to: &empty) { emptyPointer in
@@ -99,8 +113,14 @@ extension ProtobufMessage {
         throw ProtobufDecodingError(
           code: .unpackFailed, offset: 0, fieldPath: "", messageName: Self.protoMessageName)
       }
-      return Self(
+      let value = Self(
         cStruct: UnsafeRawPointer(unpacked).assumingMemoryBound(to: CStruct.self), in: arena)
+      if let fault = arena.conversionFault {
+        throw ProtobufDecodingError(
+          code: fault, offset: 0, fieldPath: arena.conversionFaultField,
+          messageName: Self.protoMessageName)
+      }
+      return value
     }
   }
 

@@ -18,20 +18,25 @@ struct WireValidator {
   }
 
   /// Checks `buffer` against `descriptor` within `options`.
+  /// - Returns: true when a singular message field occurs more than once somewhere, so the
+  ///   input must go through `WireMerger` first (protobuf-c's own merge loses scalars).
   static func validate(
     _ buffer: UnsafeRawBufferPointer, as descriptor: UnsafePointer<ProtobufCMessageDescriptor>,
     options: DecodingOptions
-  ) throws(ProtobufDecodingError) {
+  ) throws(ProtobufDecodingError) -> Bool {
     let name = String(cString: descriptor.pointee.name)
     guard buffer.count <= options.maximumMessageSize else {
       throw ProtobufDecodingError(
         code: .tooLarge, offset: options.maximumMessageSize, fieldPath: "", messageName: name)
     }
-    guard let base = buffer.baseAddress, buffer.count > 0 else { return }
+    guard let base = buffer.baseAddress, buffer.count > 0 else { return false }
     let validator = WireValidator(
       bytes: base.assumingMemoryBound(to: UInt8.self), maximumDepth: options.maximumDepth)
+    var needsMerge = false
     do {
-      try validator.validateMessage(descriptor, from: 0, to: buffer.count, depth: 0)
+      try validator.validateMessage(
+        descriptor, from: 0, to: buffer.count, depth: 0, needsMerge: &needsMerge)
+      return needsMerge
     } catch {
       throw ProtobufDecodingError(
         code: error.code, offset: error.offset,
@@ -41,9 +46,10 @@ struct WireValidator {
 
   func validateMessage(
     _ descriptor: UnsafePointer<ProtobufCMessageDescriptor>, from start: Int, to end: Int,
-    depth: Int
+    depth: Int, needsMerge: inout Bool
   ) throws(Fault) {
     var index = start
+    var seenMessageFields: UInt64 = 0
     while index < end {
       let tagOffset = index
       let tag = try readVarint(&index, end)
@@ -52,8 +58,18 @@ struct WireValidator {
         throw Fault(code: .invalidFieldNumber, offset: tagOffset)
       }
       let field = protobuf_c_message_descriptor_get_field(descriptor, UInt32(number))
+      if let field, field.pointee.type == PROTOBUF_C_TYPE_MESSAGE,
+        field.pointee.label != PROTOBUF_C_LABEL_REPEATED
+      {
+        // Field indices past 63 share the last bit: a false "duplicate" only costs a merge pass.
+        let bit = UInt64(1) << UInt64(min(field - descriptor.pointee.fields, 63))
+        if seenMessageFields & bit != 0 { needsMerge = true }
+        seenMessageFields |= bit
+      }
       do {
-        try validateField(field, wireType: UInt8(tag & 7), at: &index, end: end, depth: depth)
+        try validateField(
+          field, wireType: UInt8(tag & 7), at: &index, end: end, depth: depth,
+          needsMerge: &needsMerge)
       } catch var fault {
         if let field { fault.reversedPath.append(String(cString: field.pointee.name)) }
         if fault.offset < 0 { fault.offset = tagOffset }
@@ -64,7 +80,7 @@ struct WireValidator {
 
   private func validateField(
     _ field: UnsafePointer<ProtobufCFieldDescriptor>?, wireType: UInt8, at index: inout Int,
-    end: Int, depth: Int
+    end: Int, depth: Int, needsMerge: inout Bool
   ) throws(Fault) {
     let type = field?.pointee.type
     switch wireType {
@@ -80,7 +96,10 @@ struct WireValidator {
       let length = try readVarint(&index, end)
       guard length <= UInt64(end - index) else { throw Fault(code: .truncated, offset: end) }
       let payloadEnd = index + Int(length)
-      if let field { try validatePayload(field, from: index, to: payloadEnd, depth: depth) }
+      if let field {
+        try validatePayload(
+          field, from: index, to: payloadEnd, depth: depth, needsMerge: &needsMerge)
+      }
       index = payloadEnd
     case 3, 4:
       throw Fault(code: .groupNotSupported, offset: -1)
@@ -90,7 +109,8 @@ struct WireValidator {
   }
 
   private func validatePayload(
-    _ field: UnsafePointer<ProtobufCFieldDescriptor>, from start: Int, to end: Int, depth: Int
+    _ field: UnsafePointer<ProtobufCFieldDescriptor>, from start: Int, to end: Int, depth: Int,
+    needsMerge: inout Bool
   ) throws(Fault) {
     let type = field.pointee.type
     switch type {
@@ -102,7 +122,7 @@ struct WireValidator {
       guard depth + 1 <= maximumDepth else { throw Fault(code: .tooDeep, offset: start) }
       let nested = field.pointee.descriptor.assumingMemoryBound(
         to: ProtobufCMessageDescriptor.self)
-      try validateMessage(nested, from: start, to: end, depth: depth + 1)
+      try validateMessage(nested, from: start, to: end, depth: depth + 1, needsMerge: &needsMerge)
     default:
       guard field.pointee.label == PROTOBUF_C_LABEL_REPEATED else {
         throw Fault(code: .invalidWireType, offset: -1)

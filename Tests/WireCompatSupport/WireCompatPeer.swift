@@ -108,6 +108,7 @@ public struct WireCompatPeer: Sendable {
       (.tooLarge, "tooLarge"),
       (.malformedPackedField, "malformedPackedField"),
       (.unpackFailed, "unpackFailed"),
+      (.ambiguousMapKey, "ambiguousMapKey"),
     ]
     for (candidate, name) in known where candidate == code { return name }
     return token(code.description)

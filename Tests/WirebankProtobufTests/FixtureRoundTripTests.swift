@@ -191,3 +191,54 @@ import WirebankProtobuf
     #expect(decoded == value)
   }
 }
+
+/// Where protobuf-c alone departs from the Protobuf spec, Wirebank follows the spec.
+@Suite struct SpecConformanceTests {
+  @Test func negativeZeroOfImplicitDoubleIsSent() throws {
+    var value = Fixture_V1_Everything()
+    value.fDouble = -0.0
+    value.mDouble = [1: -0.0]
+    let bytes = try value.serializedBytes()
+    let decoded = try Fixture_V1_Everything(serializedBytes: bytes)
+    #expect(decoded.fDouble.sign == .minus)
+    #expect(decoded.mDouble[1]?.sign == .minus)
+    #expect(try Fixture_V1_Everything(serializedBytes: [0x61, 0, 0, 0, 0, 0, 0, 0, 0]).fDouble == 0)
+  }
+
+  @Test func repeatedOccurrencesOfAMessageFieldMerge() throws {
+    // f_leaf (17) {id: 5} then f_leaf {label: "x"}: the spec merges them.
+    let bytes: [UInt8] = [0x8a, 0x01, 0x02, 0x08, 0x05, 0x8a, 0x01, 0x03, 0x12, 0x01, 0x78]
+    let decoded = try Fixture_V1_Everything(serializedBytes: bytes)
+    #expect(decoded.fLeaf?.id == 5)
+    #expect(decoded.fLeaf?.label == "x")
+  }
+
+  @Test func oneofMessageArmSeenTwiceMergesButAnotherArmInBetweenResets() throws {
+    let first: [UInt8] = [0xa2, 0x03, 0x02, 0x08, 0x05]  // c_leaf (52) {id: 5}
+    let second: [UInt8] = [0xa2, 0x03, 0x03, 0x12, 0x01, 0x78]  // c_leaf {label: "x"}
+    let other: [UInt8] = [0xa8, 0x03, 0x01]  // c_int64 (53) = 1
+    var merged = Fixture_V1_Leaf()
+    merged.id = 5
+    merged.label = "x"
+    #expect(try Fixture_V1_Everything(serializedBytes: first + second).choice == .cLeaf(merged))
+    var onlySecond = Fixture_V1_Leaf()
+    onlySecond.label = "x"
+    #expect(
+      try Fixture_V1_Everything(serializedBytes: first + other + second).choice
+        == .cLeaf(onlySecond))
+    #expect(try Fixture_V1_Everything(serializedBytes: first + second + other).choice == .cInt64(1))
+  }
+
+  @Test func canonicallyEquivalentMapKeysAreRefused() {
+    let entry = { (key: [UInt8]) -> [UInt8] in
+      [0xca, 0x02, UInt8(key.count + 4), 0x0a, UInt8(key.count)] + key + [0x12, 0x00]
+    }
+    do {
+      _ = try Fixture_V1_Everything(serializedBytes: entry([0xc3, 0xa9]) + entry([0x65, 0xcc, 0x81]))
+      Issue.record("two keys that Swift cannot tell apart were accepted")
+    } catch {
+      #expect(error.code == .ambiguousMapKey)
+      #expect(error.fieldPath == "m_string")
+    }
+  }
+}

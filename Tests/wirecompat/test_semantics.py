@@ -175,19 +175,9 @@ def test_singular_scalar_last_one_wins(peer):
     assert answer.data == field_varint(1, 2) + field_len(2, b"USD")
 
 
-MERGE_BUG = (
-    "Wirebank bug (protobuf-c's merge): when a singular message field occurs more than once, "
-    "implicit-presence scalars (int32, enum, bool, double…) set only in an earlier occurrence "
-    "are lost (protobuf-c's merge_messages() reads a has-flag at quantifier_offset 0 for "
-    "LABEL_NONE fields), and a oneof message arm seen twice is replaced, not merged "
-    "(parse_oneof_member() frees the earlier one). The encoding spec, Python and protoc merge")
-
-
 @pytest.mark.parametrize("name,data", [
-    pytest.param(SIMPLE, field_len(3, field_varint(1, 1)) + field_len(3, field_len(2, b"b")),
-                 marks=pytest.mark.xfail(strict=True, reason=MERGE_BUG), id="earlier-enum"),
-    pytest.param(SIMPLE, field_len(7, field_varint(1, 5)) + field_len(7, field_len(2, b"m")),
-                 marks=pytest.mark.xfail(strict=True, reason=MERGE_BUG), id="earlier-int32"),
+    pytest.param(SIMPLE, field_len(3, field_varint(1, 1)) + field_len(3, field_len(2, b"b")), id="earlier-enum"),
+    pytest.param(SIMPLE, field_len(7, field_varint(1, 5)) + field_len(7, field_len(2, b"m")), id="earlier-int32"),
     pytest.param(SIMPLE, field_len(3, field_len(2, b"b")) + field_varint(2, 10)
                  + field_len(3, field_varint(1, 1)), id="earlier-bytes"),
     pytest.param(SIMPLE, field_len(7, field_len(2, b"m")) + field_len(7, field_varint(1, 5)),
@@ -210,7 +200,7 @@ def test_singular_message_occurrences_merge(peer, name, data):
      + field_len(10, field_len(2, b"login")), "user_created"),
     pytest.param(ENVELOPE, field_len(10, field_len(1, b"u1"))
                  + field_len(10, field_len(2, b"login")), "user_created",
-                 marks=pytest.mark.xfail(strict=True, reason=MERGE_BUG)),  # same arm: merges
+                 id="same-arm-merges"),
     (BALANCE_CHANGE, field_len(5, b"task") + field_len(6, b"payout"), "payout_id"),
     (BALANCE_CHANGE, field_len(6, b"payout") + field_len(5, b""), "task_id"),
     (BALANCE_CHANGE, field_len(5, b"a") + field_len(1, b"c") + field_len(5, b"b"), "task_id"),
@@ -301,11 +291,6 @@ def test_double_bits_survive(peer, bits):
     assert answer.data == data
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Wirebank bug: -0.0 in an implicit-presence double field (and a map's double value) is "
-    "decoded but dropped on re-encode (protobuf-c's unlabeled_field_pack() skips it as "
-    "zero-ish); proto3 says -0.0 is not the default and must be written, as Python and "
-    "protoc do"))
 @pytest.mark.parametrize("data", [
     field_double(1, -0.0),
     field_len(3, field_len(1, b"a") + field_double(2, -0.0)),
@@ -328,12 +313,17 @@ def test_strings_keep_their_exact_code_points(peer):
         assert answer.data == data and message.currency == text
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Wirebank bug: map<string, …> fields are Swift Dictionary<String, …>, whose keys compare by "
-    "Unicode canonical equivalence, so distinct keys such as \"é\" (C3 A9) and \"e\\u0301\" "
-    "(65 CC 81) collapse into one entry (the first key's bytes with the last value)"))
-def test_canonically_equivalent_map_keys_stay_distinct(peer):
+def test_canonically_equivalent_map_keys_are_refused_not_merged(peer):
+    # "é" (C3 A9) and "e\u0301" (65 CC 81) are distinct keys on the wire, but Swift's String
+    # compares them equal, so a Dictionary cannot keep both: Wirebank refuses the input with a
+    # clear error instead of silently losing an entry.
     data = (field_len(8, field_len(1, "é".encode()) + field_len(2, b"1"))
             + field_len(8, field_len(1, "e\u0301".encode()) + field_len(2, b"2")))
     assert len(parse(APPLICATION, data).metadata) == 2
-    agree(peer, APPLICATION, data)
+    answer = peer.roundtrip(APPLICATION, data)
+    assert not answer.ok
+    assert answer.code == "ambiguousMapKey"
+    # The same key twice (byte-identical) is still last-one-wins, and the peer keeps serving.
+    same = (field_len(8, field_len(1, "é".encode()) + field_len(2, b"1"))
+            + field_len(8, field_len(1, "é".encode()) + field_len(2, b"2")))
+    agree(peer, APPLICATION, same)

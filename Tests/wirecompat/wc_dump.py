@@ -5,9 +5,10 @@ what Python's own `protobuf` decoded.
 Rules, as TextWriter and the generated `writeText(to:)` apply them:
 - fields in field-number order, `name: value`, one a line, nested messages and map entries
   indented by two spaces per level as `name {` ... `}`;
-- fields without presence (proto3 implicit) are left out at their default (`value != 0`, so
-  -0.0 counts as default and NaN does not); fields with presence (proto3 `optional`, message
-  fields, oneof members) are written whenever set;
+- fields without presence (proto3 implicit) are left out at their default; a float or double
+  is at its default only when all its bits are zero (so -0.0 and NaN are written, as proto3
+  sends them); fields with presence (proto3 `optional`, message fields, oneof members) are
+  written whenever set;
 - repeated fields one line per element; map entries sorted by key, each with both `key` and
   `value` written even at their defaults (a message value as `value {` ... `}`);
 - strings quoted with `\\"` and `\\\\`, bytes 0x20-0x7e as they are, other bytes below 0x80
@@ -85,9 +86,7 @@ def scalar_text(field, value, strict: bool = False) -> str:
 def _is_default(field, value, strict: bool) -> bool:
     kind = field.type
     if kind in _FLOAT_TYPES:
-        if strict:
-            return struct.pack(">d", value) == bytes(8)
-        return not math.isnan(value) and value == 0
+        return struct.pack(">d", value) == bytes(8)
     if kind in (FD.TYPE_STRING, FD.TYPE_BYTES):
         return len(value) == 0
     return not value

@@ -111,8 +111,21 @@ struct CGenerator {
     type.hasSuffix("*") ? "\(type)\(name);" : "\(type) \(name);"
   }
 
+  /// Whether the C struct carries a `has_` member for the field: scalars with presence, and
+  /// implicit `float`/`double`, whose -0.0 protobuf-c would otherwise drop as zero.
   static func hasFlag(_ field: ProtoField) -> Bool {
-    field.cardinality == .optional && field.type != .string && field.type != .message
+    switch field.cardinality {
+    case .optional: return field.type != .string && field.type != .message
+    case .implicit: return isSignedZeroSensitive(field)
+    case .oneof, .repeated: return false
+    }
+  }
+
+  /// proto3 sends an implicit `float`/`double` unless its bits are all zero, so -0.0 is sent;
+  /// protobuf-c compares with `== 0`. Such fields are packed as LABEL_OPTIONAL with a flag
+  /// that generated code sets from the bit pattern.
+  static func isSignedZeroSensitive(_ field: ProtoField) -> Bool {
+    field.cardinality == .implicit && (field.type == .float || field.type == .double)
   }
 
   private func writeStruct(_ message: ProtoMessage, to out: inout CodeWriter) {
@@ -124,7 +137,7 @@ struct CGenerator {
         case .repeated:
           out.line("size_t n_\(field.name);")
           out.line(declaration(memberType(field) + " *", field.cMember).replacing("* *", with: "**"))
-        case .optional where CGenerator.hasFlag(field):
+        case .optional where CGenerator.hasFlag(field), .implicit where CGenerator.hasFlag(field):
           out.line("protobuf_c_boolean has_\(field.name);")
           out.line(declaration(memberType(field), field.cMember))
         default:
@@ -183,6 +196,9 @@ struct CGenerator {
     var quantifier = "0"
     var flags: [String] = []
     switch field.cardinality {
+    case .implicit where CGenerator.isSignedZeroSensitive(field):
+      label = "PROTOBUF_C_LABEL_OPTIONAL"
+      quantifier = "offsetof(\(type), has_\(field.name))"
     case .implicit:
       label = "PROTOBUF_C_LABEL_NONE"
     case .optional:

@@ -21,7 +21,10 @@ struct SwiftConversionGenerator {
       for field in message.fields where field.mapEntry == nil {
         switch field.proto.cardinality {
         case .implicit:
-          if field.isScalar {
+          if CGenerator.isSignedZeroSensitive(field.proto) {
+            out.line("target.pointee.\(field.proto.cMember) = \(field.name)")
+            out.line("target.pointee.has_\(field.proto.name) = \(field.name).bitPattern != 0 ? 1 : 0")
+          } else if field.isScalar {
             out.line("target.pointee.\(field.proto.cMember) = \(cScalar(field, field.name))")
           } else {
             out.block("if \(field.isNotDefault(field.name)) {") { out in
@@ -106,7 +109,10 @@ struct SwiftConversionGenerator {
         out.line("let entry = arena.newCStruct(\(map.cType).self, descriptor: \(map.cLower)__descriptor_ref)")
         for part in [map.key, map.value] {
           let variable = part.proto.number == 1 ? "key" : "value"
-          if part.isScalar {
+          if CGenerator.isSignedZeroSensitive(part.proto) {
+            out.line("entry.pointee.\(part.proto.cMember) = \(variable)")
+            out.line("entry.pointee.has_\(part.proto.name) = \(variable).bitPattern != 0 ? 1 : 0")
+          } else if part.isScalar {
             out.line("entry.pointee.\(part.proto.cMember) = \(cScalar(part, variable))")
           } else {
             out.line("entry.pointee.\(part.proto.cMember) = \(try_(part))\(cValue(part, variable, label: "\(name).\(part.proto.name)"))")
@@ -194,7 +200,11 @@ struct SwiftConversionGenerator {
         out.line("guard let entry = entries[position] else { continue }")
         let key = swiftValue(map.key, "entry.pointee.\(map.key.proto.cMember)")
         let value = swiftValue(map.value, "entry.pointee.\(map.value.proto.cMember)")
-        out.line("map[\(key)] = \(value)")
+        if map.key.proto.type == .string {
+          out.line("arena.insert(\(value), forKey: \(key), into: &map, field: \"\(name)\")")
+        } else {
+          out.line("map[\(key)] = \(value)")
+        }
       }
       out.line("\(field.name) = map")
     }

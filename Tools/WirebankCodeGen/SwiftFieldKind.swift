@@ -97,6 +97,7 @@ struct SwiftField {
     case .string, .bytes: return "!\(value).isEmpty"
     case .enum: return "\(value).rawValue != 0"
     case .message: return "true"
+    case .float, .double: return "\(value).bitPattern != 0"
     default: return "\(value) != 0"
     }
   }

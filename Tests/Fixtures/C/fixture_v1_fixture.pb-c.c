@@ -38,8 +38,8 @@ static const ProtobufCFieldDescriptor fixture__v1__everything__fields[52] = {
   { "f_fixed64", 8, PROTOBUF_C_LABEL_NONE, PROTOBUF_C_TYPE_FIXED64, 0, offsetof(Fixture__V1__Everything, f_fixed64), NULL, NULL, 0, 0, NULL, NULL },
   { "f_sfixed32", 9, PROTOBUF_C_LABEL_NONE, PROTOBUF_C_TYPE_SFIXED32, 0, offsetof(Fixture__V1__Everything, f_sfixed32), NULL, NULL, 0, 0, NULL, NULL },
   { "f_sfixed64", 10, PROTOBUF_C_LABEL_NONE, PROTOBUF_C_TYPE_SFIXED64, 0, offsetof(Fixture__V1__Everything, f_sfixed64), NULL, NULL, 0, 0, NULL, NULL },
-  { "f_float", 11, PROTOBUF_C_LABEL_NONE, PROTOBUF_C_TYPE_FLOAT, 0, offsetof(Fixture__V1__Everything, f_float), NULL, NULL, 0, 0, NULL, NULL },
-  { "f_double", 12, PROTOBUF_C_LABEL_NONE, PROTOBUF_C_TYPE_DOUBLE, 0, offsetof(Fixture__V1__Everything, f_double), NULL, NULL, 0, 0, NULL, NULL },
+  { "f_float", 11, PROTOBUF_C_LABEL_OPTIONAL, PROTOBUF_C_TYPE_FLOAT, offsetof(Fixture__V1__Everything, has_f_float), offsetof(Fixture__V1__Everything, f_float), NULL, NULL, 0, 0, NULL, NULL },
+  { "f_double", 12, PROTOBUF_C_LABEL_OPTIONAL, PROTOBUF_C_TYPE_DOUBLE, offsetof(Fixture__V1__Everything, has_f_double), offsetof(Fixture__V1__Everything, f_double), NULL, NULL, 0, 0, NULL, NULL },
   { "f_bool", 13, PROTOBUF_C_LABEL_NONE, PROTOBUF_C_TYPE_BOOL, 0, offsetof(Fixture__V1__Everything, f_bool), NULL, NULL, 0, 0, NULL, NULL },
   { "f_string", 14, PROTOBUF_C_LABEL_NONE, PROTOBUF_C_TYPE_STRING, 0, offsetof(Fixture__V1__Everything, f_string), NULL, NULL, 0, 0, NULL, NULL },
   { "f_bytes", 15, PROTOBUF_C_LABEL_NONE, PROTOBUF_C_TYPE_BYTES, 0, offsetof(Fixture__V1__Everything, f_bytes), NULL, NULL, 0, 0, NULL, NULL },
@@ -184,7 +184,7 @@ void fixture__v1__everything__mdouble_entry__init(Fixture__V1__Everything__MDoub
 }
 static const ProtobufCFieldDescriptor fixture__v1__everything__mdouble_entry__fields[2] = {
   { "key", 1, PROTOBUF_C_LABEL_NONE, PROTOBUF_C_TYPE_SINT32, 0, offsetof(Fixture__V1__Everything__MDoubleEntry, key), NULL, NULL, 0, 0, NULL, NULL },
-  { "value", 2, PROTOBUF_C_LABEL_NONE, PROTOBUF_C_TYPE_DOUBLE, 0, offsetof(Fixture__V1__Everything__MDoubleEntry, value), NULL, NULL, 0, 0, NULL, NULL },
+  { "value", 2, PROTOBUF_C_LABEL_OPTIONAL, PROTOBUF_C_TYPE_DOUBLE, offsetof(Fixture__V1__Everything__MDoubleEntry, has_value), offsetof(Fixture__V1__Everything__MDoubleEntry, value), NULL, NULL, 0, 0, NULL, NULL },
 };
 static const unsigned fixture__v1__everything__mdouble_entry__fields_by_name[] = { 0, 1 };
 static const ProtobufCIntRange fixture__v1__everything__mdouble_entry__ranges[] = { { 1, 0 }, { 0, 2 } };

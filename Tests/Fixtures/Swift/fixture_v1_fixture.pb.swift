@@ -255,7 +255,9 @@ extension Fixture_V1_Everything {
     target.pointee.f_sfixed32 = fSfixed32
     target.pointee.f_sfixed64 = fSfixed64
     target.pointee.f_float = fFloat
+    target.pointee.has_f_float = fFloat.bitPattern != 0 ? 1 : 0
     target.pointee.f_double = fDouble
+    target.pointee.has_f_double = fDouble.bitPattern != 0 ? 1 : 0
     target.pointee.f_bool = fBool ? 1 : 0
     if !fString.isEmpty {
       target.pointee.f_string = try arena.cString(fString, bound: &bound, field: "f_string")
@@ -388,6 +390,7 @@ extension Fixture_V1_Everything {
         let entry = arena.newCStruct(Fixture__V1__Everything__MDoubleEntry.self, descriptor: fixture__v1__everything__mdouble_entry__descriptor_ref)
         entry.pointee.key = key
         entry.pointee.value = value
+        entry.pointee.has_value = value.bitPattern != 0 ? 1 : 0
         entries[position] = entry
         position += 1
       }
@@ -475,7 +478,7 @@ extension Fixture_V1_Everything {
       map.reserveCapacity(source.pointee.n_m_string)
       for position in 0..<source.pointee.n_m_string {
         guard let entry = entries[position] else { continue }
-        map[arena.swiftString(entry.pointee.key)] = arena.swiftString(entry.pointee.value)
+        arena.insert(arena.swiftString(entry.pointee.value), forKey: arena.swiftString(entry.pointee.key), into: &map, field: "m_string")
       }
       mString = map
     }
@@ -542,8 +545,8 @@ extension Fixture_V1_Everything {
     if fFixed64 != 0 { writer.field("f_fixed64", fFixed64) }
     if fSfixed32 != 0 { writer.field("f_sfixed32", fSfixed32) }
     if fSfixed64 != 0 { writer.field("f_sfixed64", fSfixed64) }
-    if fFloat != 0 { writer.field("f_float", fFloat) }
-    if fDouble != 0 { writer.field("f_double", fDouble) }
+    if fFloat.bitPattern != 0 { writer.field("f_float", fFloat) }
+    if fDouble.bitPattern != 0 { writer.field("f_double", fDouble) }
     if fBool { writer.field("f_bool", fBool) }
     if !fString.isEmpty { writer.field("f_string", fString) }
     if !fBytes.isEmpty { writer.field("f_bytes", fBytes) }

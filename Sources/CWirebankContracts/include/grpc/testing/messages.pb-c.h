@@ -119,7 +119,9 @@ struct Grpc__Testing__ReconnectInfo {
 
 struct Grpc__Testing__TestOrcaReport {
   ProtobufCMessage base;
+  protobuf_c_boolean has_cpu_utilization;
   double cpu_utilization;
+  protobuf_c_boolean has_memory_utilization;
   double memory_utilization;
   size_t n_request_cost;
   Grpc__Testing__TestOrcaReport__RequestCostEntry **request_cost;
@@ -130,12 +132,14 @@ struct Grpc__Testing__TestOrcaReport {
 struct Grpc__Testing__TestOrcaReport__RequestCostEntry {
   ProtobufCMessage base;
   char *key;
+  protobuf_c_boolean has_value;
   double value;
 };
 
 struct Grpc__Testing__TestOrcaReport__UtilizationEntry {
   ProtobufCMessage base;
   char *key;
+  protobuf_c_boolean has_value;
   double value;
 };
 

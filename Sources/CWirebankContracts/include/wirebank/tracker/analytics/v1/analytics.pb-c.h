@@ -41,6 +41,7 @@ struct Wirebank__Tracker__Analytics__V1__CountWorkersInMinusResponse {
   ProtobufCMessage base;
   int32_t workers_in_minus;
   int32_t workers_total;
+  protobuf_c_boolean has_share_in_minus;
   double share_in_minus;
   Google__Protobuf__Timestamp *as_of;
 };
