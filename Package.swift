@@ -13,10 +13,13 @@ let package = Package(
     .library(name: "WirebankProtobuf", targets: ["WirebankProtobuf"]),
     .library(name: "WirebankContracts", targets: ["WirebankContracts"]),
     .executable(name: "protoc-gen-wirebank", targets: ["protoc-gen-wirebank"]),
+    .executable(name: "wirebank", targets: ["wirebank"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
   ],
   targets: [
     // MARK: C shims (system libraries, installed from Debian by `make deps`)
@@ -32,6 +35,17 @@ let package = Package(
 
     // MARK: RPC core (no transport): descriptors, status, the API generated stubs are written against
     .target(name: "WirebankRPC", dependencies: ["WirebankProtobuf"], swiftSettings: swiftSettings),
+
+    // MARK: HTTP/2 transport: nghttp2 sessions driven by SwiftNIO channels, gRPC server and client
+    .target(
+      name: "WirebankHTTP2",
+      dependencies: [
+        "CNghttp2", "CZlib", "WirebankRPC", "WirebankProtobuf",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: swiftSettings),
 
     // MARK: PostgreSQL through libpq (blocking calls on NIO's thread pool), durable jobs
     .target(
@@ -51,6 +65,23 @@ let package = Package(
     .target(
       name: "WirebankContracts",
       dependencies: ["CWirebankContracts", "WirebankProtobuf", "WirebankRPC"],
+      swiftSettings: swiftSettings),
+
+    // MARK: Services: grpc.testing interop and grpc.health.v1
+    .target(
+      name: "WirebankInterop",
+      dependencies: ["WirebankContracts", "WirebankRPC", "WirebankHTTP2"],
+      swiftSettings: swiftSettings),
+
+    // MARK: CLI: `wirebank` runs any service, all of them, the demo and the clients
+    .executableTarget(
+      name: "wirebank",
+      dependencies: [
+        "WirebankInterop", "WirebankHTTP2", "WirebankRPC", "WirebankContracts",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
       swiftSettings: swiftSettings),
 
     // MARK: Tools: the protoc plugin that generates the contracts
@@ -85,6 +116,10 @@ let package = Package(
     .testTarget(
       name: "WirebankRPCTests",
       dependencies: ["WirebankRPC", "WirebankContracts", "WirebankProtobuf"],
+      swiftSettings: swiftSettings),
+    .testTarget(
+      name: "WirebankHTTP2Tests",
+      dependencies: ["WirebankHTTP2", "WirebankInterop", "WirebankContracts", "WirebankRPC"],
       swiftSettings: swiftSettings),
     .testTarget(
       name: "WirebankCodeGenTests",
