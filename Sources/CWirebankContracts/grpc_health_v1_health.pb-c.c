@@ -42,6 +42,63 @@ const ProtobufCMessageDescriptor grpc__health__v1__health_check_response__descri
 };
 const ProtobufCMessageDescriptor *const grpc__health__v1__health_check_response__descriptor_ref = &grpc__health__v1__health_check_response__descriptor;
 
+void grpc__health__v1__health_list_request__init(Grpc__Health__V1__HealthListRequest *message) {
+  static const Grpc__Health__V1__HealthListRequest initial = { PROTOBUF_C_MESSAGE_INIT(&grpc__health__v1__health_list_request__descriptor) };
+  *message = initial;
+}
+static const ProtobufCIntRange grpc__health__v1__health_list_request__ranges[] = { { 0, 0 } };
+const ProtobufCMessageDescriptor grpc__health__v1__health_list_request__descriptor = {
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "grpc.health.v1.HealthListRequest", "HealthListRequest", "Grpc__Health__V1__HealthListRequest", "grpc.health.v1",
+  sizeof(Grpc__Health__V1__HealthListRequest),
+  0, NULL, NULL,
+  0, grpc__health__v1__health_list_request__ranges,
+  (ProtobufCMessageInit) grpc__health__v1__health_list_request__init,
+  NULL, NULL, NULL
+};
+const ProtobufCMessageDescriptor *const grpc__health__v1__health_list_request__descriptor_ref = &grpc__health__v1__health_list_request__descriptor;
+
+void grpc__health__v1__health_list_response__init(Grpc__Health__V1__HealthListResponse *message) {
+  static const Grpc__Health__V1__HealthListResponse initial = { PROTOBUF_C_MESSAGE_INIT(&grpc__health__v1__health_list_response__descriptor) };
+  *message = initial;
+}
+static const ProtobufCFieldDescriptor grpc__health__v1__health_list_response__fields[1] = {
+  { "statuses", 1, PROTOBUF_C_LABEL_REPEATED, PROTOBUF_C_TYPE_MESSAGE, offsetof(Grpc__Health__V1__HealthListResponse, n_statuses), offsetof(Grpc__Health__V1__HealthListResponse, statuses), &grpc__health__v1__health_list_response__statuses_entry__descriptor, NULL, 0, 0, NULL, NULL },
+};
+static const unsigned grpc__health__v1__health_list_response__fields_by_name[] = { 0 };
+static const ProtobufCIntRange grpc__health__v1__health_list_response__ranges[] = { { 1, 0 }, { 0, 1 } };
+const ProtobufCMessageDescriptor grpc__health__v1__health_list_response__descriptor = {
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "grpc.health.v1.HealthListResponse", "HealthListResponse", "Grpc__Health__V1__HealthListResponse", "grpc.health.v1",
+  sizeof(Grpc__Health__V1__HealthListResponse),
+  1, grpc__health__v1__health_list_response__fields, grpc__health__v1__health_list_response__fields_by_name,
+  1, grpc__health__v1__health_list_response__ranges,
+  (ProtobufCMessageInit) grpc__health__v1__health_list_response__init,
+  NULL, NULL, NULL
+};
+const ProtobufCMessageDescriptor *const grpc__health__v1__health_list_response__descriptor_ref = &grpc__health__v1__health_list_response__descriptor;
+
+void grpc__health__v1__health_list_response__statuses_entry__init(Grpc__Health__V1__HealthListResponse__StatusesEntry *message) {
+  static const Grpc__Health__V1__HealthListResponse__StatusesEntry initial = { PROTOBUF_C_MESSAGE_INIT(&grpc__health__v1__health_list_response__statuses_entry__descriptor) };
+  *message = initial;
+}
+static const ProtobufCFieldDescriptor grpc__health__v1__health_list_response__statuses_entry__fields[2] = {
+  { "key", 1, PROTOBUF_C_LABEL_NONE, PROTOBUF_C_TYPE_STRING, 0, offsetof(Grpc__Health__V1__HealthListResponse__StatusesEntry, key), NULL, NULL, 0, 0, NULL, NULL },
+  { "value", 2, PROTOBUF_C_LABEL_OPTIONAL, PROTOBUF_C_TYPE_MESSAGE, 0, offsetof(Grpc__Health__V1__HealthListResponse__StatusesEntry, value), &grpc__health__v1__health_check_response__descriptor, NULL, 0, 0, NULL, NULL },
+};
+static const unsigned grpc__health__v1__health_list_response__statuses_entry__fields_by_name[] = { 0, 1 };
+static const ProtobufCIntRange grpc__health__v1__health_list_response__statuses_entry__ranges[] = { { 1, 0 }, { 0, 2 } };
+const ProtobufCMessageDescriptor grpc__health__v1__health_list_response__statuses_entry__descriptor = {
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "grpc.health.v1.HealthListResponse.StatusesEntry", "StatusesEntry", "Grpc__Health__V1__HealthListResponse__StatusesEntry", "grpc.health.v1",
+  sizeof(Grpc__Health__V1__HealthListResponse__StatusesEntry),
+  2, grpc__health__v1__health_list_response__statuses_entry__fields, grpc__health__v1__health_list_response__statuses_entry__fields_by_name,
+  1, grpc__health__v1__health_list_response__statuses_entry__ranges,
+  (ProtobufCMessageInit) grpc__health__v1__health_list_response__statuses_entry__init,
+  NULL, NULL, NULL
+};
+const ProtobufCMessageDescriptor *const grpc__health__v1__health_list_response__statuses_entry__descriptor_ref = &grpc__health__v1__health_list_response__statuses_entry__descriptor;
+
 static const ProtobufCEnumValue grpc__health__v1__health_check_response__serving_status__values[4] = {
   { "UNKNOWN", "GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__UNKNOWN", 0 },
   { "SERVING", "GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING", 1 },

@@ -10,6 +10,8 @@ public enum MessageRegistry {
     "google.protobuf.Timestamp": Google_Protobuf_Timestamp.self,
     "grpc.health.v1.HealthCheckRequest": Grpc_Health_V1_HealthCheckRequest.self,
     "grpc.health.v1.HealthCheckResponse": Grpc_Health_V1_HealthCheckResponse.self,
+    "grpc.health.v1.HealthListRequest": Grpc_Health_V1_HealthListRequest.self,
+    "grpc.health.v1.HealthListResponse": Grpc_Health_V1_HealthListResponse.self,
     "grpc.testing.Empty": Grpc_Testing_Empty.self,
     "grpc.testing.BoolValue": Grpc_Testing_BoolValue.self,
     "grpc.testing.Payload": Grpc_Testing_Payload.self,

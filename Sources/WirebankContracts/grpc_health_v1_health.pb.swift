@@ -81,6 +81,26 @@ public struct Grpc_Health_V1_HealthCheckResponse: ProtobufMessage {
   }
 }
 
+/// Health checking service.
+public struct Grpc_Health_V1_HealthListRequest: ProtobufMessage {
+  /// Fields from the wire that this contract does not declare; sent on unchanged.
+  public var unknownFields = UnknownFields()
+
+  /// A message with every field at its default.
+  public init() {}
+}
+
+/// `grpc.health.v1.HealthListResponse`.
+public struct Grpc_Health_V1_HealthListResponse: ProtobufMessage {
+  /// Statuses of all known services, keyed by service name.
+  public var statuses: [String: Grpc_Health_V1_HealthCheckResponse] = [:]
+  /// Fields from the wire that this contract does not declare; sent on unchanged.
+  public var unknownFields = UnknownFields()
+
+  /// A message with every field at its default.
+  public init() {}
+}
+
 extension Grpc_Health_V1_HealthCheckRequest {
   public typealias CStruct = Grpc__Health__V1__HealthCheckRequest
   public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { grpc__health__v1__health_check_request__descriptor_ref }
@@ -133,18 +153,91 @@ extension Grpc_Health_V1_HealthCheckResponse {
   }
 }
 
-/// Health checking service.
+extension Grpc_Health_V1_HealthListRequest {
+  public typealias CStruct = Grpc__Health__V1__HealthListRequest
+  public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { grpc__health__v1__health_list_request__descriptor_ref }
+  public static var protoMessageName: String { "grpc.health.v1.HealthListRequest" }
+
+  public func writeCStruct(
+    _ target: UnsafeMutablePointer<CStruct>, in arena: Arena
+  ) throws(ProtobufEncodingError) -> Int {
+    var bound = 0
+    bound += unknownFields.write(to: &target.pointee.base, in: arena)
+    return bound
+  }
+
+  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+    unknownFields = UnknownFields(source.pointee.base)
+  }
+
+  public func writeText(to writer: inout TextWriter) {
+    writer.unknownFields(unknownFields)
+  }
+}
+
+extension Grpc_Health_V1_HealthListResponse {
+  public typealias CStruct = Grpc__Health__V1__HealthListResponse
+  public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { grpc__health__v1__health_list_response__descriptor_ref }
+  public static var protoMessageName: String { "grpc.health.v1.HealthListResponse" }
+
+  public func writeCStruct(
+    _ target: UnsafeMutablePointer<CStruct>, in arena: Arena
+  ) throws(ProtobufEncodingError) -> Int {
+    var bound = 0
+    if !statuses.isEmpty {
+      let entries = arena.cPointerArray(Grpc__Health__V1__HealthListResponse__StatusesEntry.self, count: statuses.count)
+      var position = 0
+      for (key, value) in statuses {
+        let entry = arena.newCStruct(Grpc__Health__V1__HealthListResponse__StatusesEntry.self, descriptor: grpc__health__v1__health_list_response__statuses_entry__descriptor_ref)
+        entry.pointee.key = try arena.cString(key, bound: &bound, field: "statuses.key")
+        entry.pointee.value = try arena.cMessage(value, bound: &bound)
+        entries[position] = entry
+        position += 1
+      }
+      bound += statuses.count * 45
+      target.pointee.n_statuses = statuses.count
+      target.pointee.statuses = entries
+    }
+    bound += unknownFields.write(to: &target.pointee.base, in: arena)
+    return bound
+  }
+
+  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+    if source.pointee.n_statuses > 0, let entries = source.pointee.statuses {
+      var map = [String: Grpc_Health_V1_HealthCheckResponse](minimumCapacity: source.pointee.n_statuses)
+      for position in 0..<source.pointee.n_statuses {
+        guard let entry = entries[position] else { continue }
+        arena.insert(arena.swiftMessage(entry.pointee.value) ?? Grpc_Health_V1_HealthCheckResponse(), forKey: arena.swiftString(entry.pointee.key), into: &map, field: "statuses")
+      }
+      statuses = map
+    }
+    unknownFields = UnknownFields(source.pointee.base)
+  }
+
+  public func writeText(to writer: inout TextWriter) {
+    for key in statuses.keys.sorted(by: <) {
+      let value = statuses[key] ?? Grpc_Health_V1_HealthCheckResponse()
+      writer.mapEntry("statuses") { $0.field("key", key); $0.field("value", value) }
+    }
+    writer.unknownFields(unknownFields)
+  }
+}
+
+/// The service `grpc.health.v1.Health`.
 public enum Grpc_Health_V1_Health {
   /// The service's full name and methods.
   public static let descriptor = ServiceDescriptor(
     fullName: "grpc.health.v1.Health",
-    methods: [Method.check, Method.watch])
+    methods: [Method.check, Method.list, Method.watch])
 
   /// One descriptor per method.
   public enum Method {
     /// `grpc.health.v1.Health/Check`.
     public static let check = MethodDescriptor(
       service: "grpc.health.v1.Health", method: "Check", kind: .unary)
+    /// `grpc.health.v1.Health/List`.
+    public static let list = MethodDescriptor(
+      service: "grpc.health.v1.Health", method: "List", kind: .unary)
     /// `grpc.health.v1.Health/Watch`.
     public static let watch = MethodDescriptor(
       service: "grpc.health.v1.Health", method: "Watch", kind: .serverStreaming)
@@ -155,6 +248,9 @@ public enum Grpc_Health_V1_Health {
     /// Returns the current status of a service. If the requested service is
     /// unknown, the call fails with status NOT_FOUND.
     func check(_ request: Grpc_Health_V1_HealthCheckRequest, context: ServerContext) async throws -> Grpc_Health_V1_HealthCheckResponse
+    /// Returns the statuses of all known services. Intended for debugging and
+    /// dashboards, not for load balancers or routine health checks.
+    func list(_ request: Grpc_Health_V1_HealthListRequest, context: ServerContext) async throws -> Grpc_Health_V1_HealthListResponse
     /// Streams the serving status of a service: the current status at once, then
     /// a new message whenever it changes. An unknown service yields
     /// SERVICE_UNKNOWN without ending the call. A call ending UNIMPLEMENTED means
@@ -177,6 +273,12 @@ public enum Grpc_Health_V1_Health {
       try await transport.unary(Method.check, request: request, options: options)
     }
 
+    /// Returns the statuses of all known services. Intended for debugging and
+    /// dashboards, not for load balancers or routine health checks.
+    public func list(_ request: Grpc_Health_V1_HealthListRequest, options: CallOptions = CallOptions()) async throws -> Grpc_Health_V1_HealthListResponse {
+      try await transport.unary(Method.list, request: request, options: options)
+    }
+
     /// Streams the serving status of a service: the current status at once, then
     /// a new message whenever it changes. An unknown service yields
     /// SERVICE_UNKNOWN without ending the call. A call ending UNIMPLEMENTED means
@@ -196,6 +298,7 @@ extension Grpc_Health_V1_Health.ServiceProtocol {
   public var methodHandlers: [MethodHandler] {
     [
       .unary(Grpc_Health_V1_Health.Method.check) { try await self.check($0, context: $1) },
+      .unary(Grpc_Health_V1_Health.Method.list) { try await self.list($0, context: $1) },
       .serverStreaming(Grpc_Health_V1_Health.Method.watch) { try await self.watch($0, responses: $1, context: $2) },
     ]
   }

@@ -756,8 +756,7 @@ extension Grpc_Testing_TestOrcaReport {
     cpuUtilization = source.pointee.cpu_utilization
     memoryUtilization = source.pointee.memory_utilization
     if source.pointee.n_request_cost > 0, let entries = source.pointee.request_cost {
-      var map: [String: Double] = [:]
-      map.reserveCapacity(source.pointee.n_request_cost)
+      var map = [String: Double](minimumCapacity: source.pointee.n_request_cost)
       for position in 0..<source.pointee.n_request_cost {
         guard let entry = entries[position] else { continue }
         arena.insert(entry.pointee.value, forKey: arena.swiftString(entry.pointee.key), into: &map, field: "request_cost")
@@ -765,8 +764,7 @@ extension Grpc_Testing_TestOrcaReport {
       requestCost = map
     }
     if source.pointee.n_utilization > 0, let entries = source.pointee.utilization {
-      var map: [String: Double] = [:]
-      map.reserveCapacity(source.pointee.n_utilization)
+      var map = [String: Double](minimumCapacity: source.pointee.n_utilization)
       for position in 0..<source.pointee.n_utilization {
         guard let entry = entries[position] else { continue }
         arena.insert(entry.pointee.value, forKey: arena.swiftString(entry.pointee.key), into: &map, field: "utilization")

@@ -303,8 +303,7 @@ extension ExternalBillingClient {
     name = arena.swiftString(source.pointee.name)
     createdAt = arena.swiftMessage(source.pointee.created_at)
     if source.pointee.n_attributes > 0, let entries = source.pointee.attributes {
-      var map: [String: String] = [:]
-      map.reserveCapacity(source.pointee.n_attributes)
+      var map = [String: String](minimumCapacity: source.pointee.n_attributes)
       for position in 0..<source.pointee.n_attributes {
         guard let entry = entries[position] else { continue }
         arena.insert(arena.swiftString(entry.pointee.value), forKey: arena.swiftString(entry.pointee.key), into: &map, field: "attributes")
@@ -520,8 +519,7 @@ extension ExternalBillingCreateClientRequest {
     idempotencyKey = arena.swiftString(source.pointee.idempotency_key)
     name = arena.swiftString(source.pointee.name)
     if source.pointee.n_attributes > 0, let entries = source.pointee.attributes {
-      var map: [String: String] = [:]
-      map.reserveCapacity(source.pointee.n_attributes)
+      var map = [String: String](minimumCapacity: source.pointee.n_attributes)
       for position in 0..<source.pointee.n_attributes {
         guard let entry = entries[position] else { continue }
         arena.insert(arena.swiftString(entry.pointee.value), forKey: arena.swiftString(entry.pointee.key), into: &map, field: "attributes")

@@ -1076,8 +1076,7 @@ extension BillingGetBillsByDealerResponse {
     bills = arena.swiftMessages(source.pointee.bills, count: source.pointee.n_bills)
     page = arena.swiftMessage(source.pointee.page)
     if source.pointee.n_outstanding_by_currency > 0, let entries = source.pointee.outstanding_by_currency {
-      var map: [String: CommonMoney] = [:]
-      map.reserveCapacity(source.pointee.n_outstanding_by_currency)
+      var map = [String: CommonMoney](minimumCapacity: source.pointee.n_outstanding_by_currency)
       for position in 0..<source.pointee.n_outstanding_by_currency {
         guard let entry = entries[position] else { continue }
         arena.insert(arena.swiftMessage(entry.pointee.value) ?? CommonMoney(), forKey: arena.swiftString(entry.pointee.key), into: &map, field: "outstanding_by_currency")

@@ -177,8 +177,7 @@ extension CommonErrorInfo {
     reason = arena.swiftString(source.pointee.reason)
     domain = arena.swiftString(source.pointee.domain)
     if source.pointee.n_metadata > 0, let entries = source.pointee.metadata {
-      var map: [String: String] = [:]
-      map.reserveCapacity(source.pointee.n_metadata)
+      var map = [String: String](minimumCapacity: source.pointee.n_metadata)
       for position in 0..<source.pointee.n_metadata {
         guard let entry = entries[position] else { continue }
         arena.insert(arena.swiftString(entry.pointee.value), forKey: arena.swiftString(entry.pointee.key), into: &map, field: "metadata")

@@ -422,8 +422,7 @@ extension DisputesDispute {
     createdAt = arena.swiftMessage(source.pointee.created_at)
     updatedAt = arena.swiftMessage(source.pointee.updated_at)
     if source.pointee.n_metadata > 0, let entries = source.pointee.metadata {
-      var map: [String: String] = [:]
-      map.reserveCapacity(source.pointee.n_metadata)
+      var map = [String: String](minimumCapacity: source.pointee.n_metadata)
       for position in 0..<source.pointee.n_metadata {
         guard let entry = entries[position] else { continue }
         arena.insert(arena.swiftString(entry.pointee.value), forKey: arena.swiftString(entry.pointee.key), into: &map, field: "metadata")
@@ -508,8 +507,7 @@ extension DisputesCreateDisputeRequest {
     comment = arena.swiftString(source.pointee.comment)
     attachments = arena.swiftMessages(source.pointee.attachments, count: source.pointee.n_attachments)
     if source.pointee.n_metadata > 0, let entries = source.pointee.metadata {
-      var map: [String: String] = [:]
-      map.reserveCapacity(source.pointee.n_metadata)
+      var map = [String: String](minimumCapacity: source.pointee.n_metadata)
       for position in 0..<source.pointee.n_metadata {
         guard let entry = entries[position] else { continue }
         arena.insert(arena.swiftString(entry.pointee.value), forKey: arena.swiftString(entry.pointee.key), into: &map, field: "metadata")

@@ -471,8 +471,7 @@ extension ProductEngineProduct {
     annualRateBp = source.pointee.annual_rate_bp
     active = source.pointee.active != 0
     if source.pointee.n_annual_rate_bp_by_term_months > 0, let entries = source.pointee.annual_rate_bp_by_term_months {
-      var map: [Int32: Int32] = [:]
-      map.reserveCapacity(source.pointee.n_annual_rate_bp_by_term_months)
+      var map = [Int32: Int32](minimumCapacity: source.pointee.n_annual_rate_bp_by_term_months)
       for position in 0..<source.pointee.n_annual_rate_bp_by_term_months {
         guard let entry = entries[position] else { continue }
         map[entry.pointee.key] = entry.pointee.value

@@ -423,8 +423,7 @@ extension ScoringDecision.RuleResult {
     reasonCode = ScoringReasonCode(protoValue: source.pointee.reason_code)
     explanation = arena.swiftString(source.pointee.explanation)
     if source.pointee.n_inputs > 0, let entries = source.pointee.inputs {
-      var map: [String: String] = [:]
-      map.reserveCapacity(source.pointee.n_inputs)
+      var map = [String: String](minimumCapacity: source.pointee.n_inputs)
       for position in 0..<source.pointee.n_inputs {
         guard let entry = entries[position] else { continue }
         arena.insert(arena.swiftString(entry.pointee.value), forKey: arena.swiftString(entry.pointee.key), into: &map, field: "inputs")

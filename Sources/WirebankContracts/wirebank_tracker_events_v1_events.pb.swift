@@ -315,8 +315,7 @@ extension TrackerEventsEventEnvelope {
     partitionKey = arena.swiftString(source.pointee.partition_key)
     sequence = source.pointee.sequence
     if source.pointee.n_headers > 0, let entries = source.pointee.headers {
-      var map: [String: String] = [:]
-      map.reserveCapacity(source.pointee.n_headers)
+      var map = [String: String](minimumCapacity: source.pointee.n_headers)
       for position in 0..<source.pointee.n_headers {
         guard let entry = entries[position] else { continue }
         arena.insert(arena.swiftString(entry.pointee.value), forKey: arena.swiftString(entry.pointee.key), into: &map, field: "headers")

@@ -104,8 +104,7 @@ extension Arena {
       return
     }
     if !map.keys[index].utf8.elementsEqual(key.utf8) {
-      conversionFault = .ambiguousMapKey
-      conversionFaultField = "\(field)"
+      recordConversionFault(.ambiguousMapKey, field: "\(field)")
     }
   }
 }

@@ -52,20 +52,28 @@ extension Arena {
   public func cString(
     _ string: String, bound: inout Int, field: StaticString
   ) throws(ProtobufEncodingError) -> UnsafeMutablePointer<CChar> {
-    var string = string
-    let pointer: UnsafeMutablePointer<CChar>? = string.withUTF8 { utf8 in
-      let count = utf8.count
-      if count > 0, memchr(utf8.baseAddress!, 0, count) != nil { return nil }
-      let target = allocate(byteCount: count + 1).assumingMemoryBound(to: UInt8.self)
-      if count > 0 { target.update(from: utf8.baseAddress!, count: count) }
-      target[count] = 0
-      return UnsafeMutableRawPointer(target).assumingMemoryBound(to: CChar.self)
-    }
-    guard let pointer else {
+    let copied =
+      string.utf8.withContiguousStorageIfAvailable { copyCString($0) }
+      ?? { () -> UnsafeMutablePointer<CChar>? in
+        var native = string
+        native.makeContiguousUTF8()
+        return native.utf8.withContiguousStorageIfAvailable { copyCString($0) } ?? nil
+      }()
+    guard let copied else {
       throw ProtobufEncodingError(code: .nulInString, field: "\(field)")
     }
     bound += string.utf8.count + Arena.fieldOverhead
-    return pointer
+    return copied
+  }
+
+  /// Copies UTF-8 and a terminator in one pass; nil when the bytes hold a NUL.
+  @inlinable
+  func copyCString(_ utf8: UnsafeBufferPointer<UInt8>) -> UnsafeMutablePointer<CChar>? {
+    let count = utf8.count
+    let target = allocate(byteCount: count + 1)
+    if count > 0, memccpy(target, utf8.baseAddress!, 0, count) != nil { return nil }
+    target.storeBytes(of: 0, toByteOffset: count, as: UInt8.self)
+    return target.assumingMemoryBound(to: CChar.self)
   }
 
   /// Converts a repeated string field.
@@ -82,15 +90,31 @@ extension Arena {
     return array
   }
 
-  /// Copies bytes for a `bytes` field.
+  /// Copies bytes for a `bytes` field; a large payload is packed straight from the `Data`'s
+  /// own storage, which the arena keeps alive (and unmutated: it holds a copy) until reset.
   @inlinable
   public func cBytes(_ data: Data, bound: inout Int) -> ProtobufCBinaryData {
     let count = data.count
     bound += count + Arena.fieldOverhead
     if count == 0 { return ProtobufCBinaryData(len: 0, data: nil) }
+    if count >= Arena.largeAllocationThreshold, let storage = borrowStorage(of: data) {
+      return ProtobufCBinaryData(len: count, data: storage)
+    }
     let target = allocate(byteCount: count).assumingMemoryBound(to: UInt8.self)
     data.copyBytes(to: target, count: count)
     return ProtobufCBinaryData(len: count, data: target)
+  }
+
+  /// The address of a large `Data`'s heap storage, kept alive until reset.
+  @usableFromInline
+  func borrowStorage(of data: Data) -> UnsafeMutablePointer<UInt8>? {
+    // A `Data` this large keeps its bytes in a heap object that does not move while a copy of
+    // the `Data` (held by the box below) is alive and no one mutates that copy.
+    let box = DataBox(data)
+    keepAlive(box)
+    return box.data.withUnsafeBytes { buffer in
+      buffer.baseAddress.map { UnsafeMutablePointer(mutating: $0.assumingMemoryBound(to: UInt8.self)) }
+    }
   }
 
   /// Converts a repeated `bytes` field.
@@ -164,4 +188,11 @@ extension Arena {
     allocate(byteCount: count * MemoryLayout<UnsafeRawPointer>.stride)
       .assumingMemoryBound(to: UnsafeMutablePointer<T>?.self)
   }
+}
+
+/// Holds a `Data` so that its storage outlives the C struct that points into it.
+@usableFromInline
+final class DataBox {
+  let data: Data
+  init(_ data: Data) { self.data = data }
 }

@@ -1,4 +1,5 @@
 import CProtobufC
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Musl)
@@ -10,23 +11,35 @@ import CProtobufC
 /// protobuf-c allocates through it while unpacking, and generated code builds C messages in it
 /// while packing; nothing is freed piecemeal: `reset()` drops it all at once. Allocations larger
 /// than `largeAllocationThreshold` get their own `malloc` block so that `Data` can adopt them
-/// without a copy (see `adoptLargeAllocation`).
+/// without a copy (see `adoptLargeAllocation`). The hot state lives in a plain C-layout
+/// `Cursor` so that allocating is pointer arithmetic, with no exclusivity checks or reference
+/// counting.
 public final class Arena {
   /// Allocations at least this large are made with `malloc`, one block each.
   public static let largeAllocationThreshold = 64 * 1024
   private static let initialChunkSize = 16 * 1024
   private static let maximumRetainedChunkSize = 1024 * 1024
 
+  /// The bump pointer and flags, at a stable address.
+  @usableFromInline
+  struct Cursor {
+    @usableFromInline var next: UnsafeMutableRawPointer
+    @usableFromInline var end: UnsafeMutableRawPointer
+    /// Something beyond the first chunk was allocated (or adopted) since the last reset.
+    @usableFromInline var hasOverflow: Bool
+    @usableFromInline var inUse: Bool
+    /// A conversion fault was recorded (see `recordConversionFault`).
+    @usableFromInline var hasFault: Bool
+  }
+
+  @usableFromInline let cursor: UnsafeMutablePointer<Cursor>
   private var chunk: UnsafeMutableRawPointer
   private var chunkSize: Int
-  private var offset = 0
   private var retiredChunks: [UnsafeMutableRawPointer] = []
   private var largeBlocks: [UnsafeMutableRawPointer] = []
-  fileprivate var inUse = false
-  /// A fault found while converting unpacked C structs to Swift, reported after conversion.
-  public var conversionFault: ProtobufDecodingError.Code?
-  /// The field the conversion fault was found in.
-  public var conversionFaultField = ""
+  /// Values whose storage C structs point into until the next reset (large `bytes` fields).
+  private var keptAlive: [AnyObject] = []
+  private var fault: (code: ProtobufDecodingError.Code, field: String)?
 
   /// The allocator protobuf-c calls while unpacking; it lives as long as the arena.
   public let cAllocator: UnsafeMutablePointer<ProtobufCAllocator>
@@ -35,6 +48,10 @@ public final class Arena {
   public init() {
     chunkSize = Arena.initialChunkSize
     chunk = UnsafeMutableRawPointer.allocate(byteCount: chunkSize, alignment: 16)
+    cursor = .allocate(capacity: 1)
+    cursor.initialize(
+      to: Cursor(
+        next: chunk, end: chunk + chunkSize, hasOverflow: false, inUse: false, hasFault: false))
     cAllocator = .allocate(capacity: 1)
     cAllocator.initialize(
       to: ProtobufCAllocator(alloc: arenaAlloc, free: arenaFree, allocator_data: nil))
@@ -44,6 +61,7 @@ public final class Arena {
   deinit {
     reset()
     chunk.deallocate()
+    cursor.deallocate()
     cAllocator.deallocate()
   }
 
@@ -51,20 +69,17 @@ public final class Arena {
   @inlinable
   public func allocate(byteCount: Int) -> UnsafeMutableRawPointer {
     let rounded = (byteCount + 15) & ~15
-    if let pointer = bump(rounded) { return pointer }
+    let next = cursor.pointee.next
+    if rounded <= cursor.pointee.end - next {
+      cursor.pointee.next = next + rounded
+      return next
+    }
     return allocateSlow(rounded)
   }
 
   @usableFromInline
-  func bump(_ rounded: Int) -> UnsafeMutableRawPointer? {
-    guard offset + rounded <= chunkSize else { return nil }
-    let pointer = chunk + offset
-    offset += rounded
-    return pointer
-  }
-
-  @usableFromInline
   func allocateSlow(_ rounded: Int) -> UnsafeMutableRawPointer {
+    cursor.pointee.hasOverflow = true
     if rounded >= Arena.largeAllocationThreshold {
       let block = UnsafeMutableRawPointer(malloc(max(rounded, 1))!)
       largeBlocks.append(block)
@@ -73,7 +88,8 @@ public final class Arena {
     retiredChunks.append(chunk)
     chunkSize = max(chunkSize * 2, rounded)
     chunk = UnsafeMutableRawPointer.allocate(byteCount: chunkSize, alignment: 16)
-    offset = rounded
+    cursor.pointee.next = chunk + rounded
+    cursor.pointee.end = chunk + chunkSize
     return chunk
   }
 
@@ -86,25 +102,60 @@ public final class Arena {
     return true
   }
 
+  /// Keeps `owner` alive until the next reset, because a C struct points into its storage.
+  public func keepAlive(_ owner: AnyObject) {
+    cursor.pointee.hasOverflow = true
+    keptAlive.append(owner)
+  }
+
+  /// Records a fault found while converting C structs to Swift; decoding reports it after.
+  public func recordConversionFault(_ code: ProtobufDecodingError.Code, field: String) {
+    cursor.pointee.hasFault = true
+    fault = (code, field)
+  }
+
+  /// The recorded conversion fault, if any.
+  @usableFromInline
+  var conversionFault: (code: ProtobufDecodingError.Code, field: String)? {
+    cursor.pointee.hasFault ? fault : nil
+  }
+
   /// Frees everything allocated since the last reset, keeping one chunk for reuse.
+  @inlinable
   public func reset() {
+    if cursor.pointee.hasOverflow || cursor.pointee.hasFault {
+      resetSlow()
+    }
+    cursor.pointee.next = chunkStart
+  }
+
+  @usableFromInline
+  var chunkStart: UnsafeMutableRawPointer { cursor.pointee.end - chunkSize }
+
+  @usableFromInline
+  func resetSlow() {
     for block in largeBlocks { free(block) }
     largeBlocks.removeAll(keepingCapacity: true)
     for retired in retiredChunks { retired.deallocate() }
     retiredChunks.removeAll(keepingCapacity: true)
+    keptAlive.removeAll(keepingCapacity: true)
     if chunkSize > Arena.maximumRetainedChunkSize {
       chunk.deallocate()
       chunkSize = Arena.initialChunkSize
       chunk = UnsafeMutableRawPointer.allocate(byteCount: chunkSize, alignment: 16)
+      cursor.pointee.end = chunk + chunkSize
     }
-    offset = 0
-    conversionFault = nil
+    fault = nil
+    cursor.pointee.hasOverflow = false
+    cursor.pointee.hasFault = false
   }
 }
 
 private func arenaAlloc(_ data: UnsafeMutableRawPointer?, _ size: Int) -> UnsafeMutableRawPointer? {
   guard let data else { return nil }
-  return Unmanaged<Arena>.fromOpaque(data).takeUnretainedValue().allocate(byteCount: size)
+  return Unmanaged<Arena>.fromOpaque(data)._withUnsafeGuaranteedRef {
+    $0.allocate(byteCount: size)
+  }
 }
 
 private func arenaFree(_ data: UnsafeMutableRawPointer?, _ pointer: UnsafeMutableRawPointer?) {}
@@ -113,18 +164,18 @@ extension Arena {
   /// Runs `body` with this thread's arena, resetting it afterwards.
   ///
   /// A nested call on the same thread (an encode inside a decode, say) gets a fresh arena.
+  @inlinable
   public static func withCurrent<Result, Failure: Error>(
     _ body: (Arena) throws(Failure) -> Result
   ) throws(Failure) -> Result {
     let arena = ThreadArena.current
-    if arena.inUse {
-      let nested = Arena()
-      return try body(nested)
+    if arena.cursor.pointee.inUse {
+      return try body(Arena())
     }
-    arena.inUse = true
+    arena.cursor.pointee.inUse = true
     defer {
       arena.reset()
-      arena.inUse = false
+      arena.cursor.pointee.inUse = false
     }
     return try body(arena)
   }

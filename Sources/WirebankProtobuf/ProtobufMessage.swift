@@ -29,6 +29,7 @@ public protocol ProtobufMessage: Sendable, Equatable, CustomDebugStringConvertib
 extension ProtobufMessage {
   /// Encodes the message in the Protobuf wire format.
   /// - Throws: `ProtobufEncodingError` when a string holds U+0000.
+  @inlinable
   public func serializedBytes() throws(ProtobufEncodingError) -> [UInt8] {
     try Arena.withCurrent { (arena) throws(ProtobufEncodingError) -> [UInt8] in
       var bound = 0
@@ -46,6 +47,7 @@ extension ProtobufMessage {
   /// Encodes the message and hands the bytes to `body` without copying them out of the arena.
   ///
   /// The buffer is valid only inside `body`; use it to write into a socket buffer.
+  @inlinable
   public func withSerializedBytes<Result>(
     _ body: (UnsafeRawBufferPointer) throws -> Result
   ) throws -> Result {
@@ -62,31 +64,45 @@ extension ProtobufMessage {
 
   /// Decodes a message from the Protobuf wire format.
   /// - Throws: `ProtobufDecodingError` naming the fault, its offset and field.
+  @inlinable
   public init(
     serializedBytes bytes: some Collection<UInt8>, options: DecodingOptions = .default
   ) throws(ProtobufDecodingError) {
-    let decoded = bytes.withContiguousStorageIfAvailable {
-      (buffer) -> Result<Self, ProtobufDecodingError> in
-      Result { () throws(ProtobufDecodingError) -> Self in
-        try Self(serializedBuffer: UnsafeRawBufferPointer(buffer), options: options)
+    // No `Result` here: getting a large message out of one copies it (a retain per field).
+    var failure: ProtobufDecodingError?
+    var decoded: Self?
+    let wasContiguous: Void? = bytes.withContiguousStorageIfAvailable { buffer in
+      do throws(ProtobufDecodingError) {
+        decoded = try Self(serializedBuffer: UnsafeRawBufferPointer(buffer), options: options)
+      } catch {
+        failure = error
       }
     }
-    if let decoded {
-      self = try decoded.get()
-    } else {
-      let copied = Array(bytes).withUnsafeBytes { buffer in
-        Result { () throws(ProtobufDecodingError) -> Self in
-          try Self(serializedBuffer: buffer, options: options)
+    if wasContiguous == nil {
+      Array(bytes).withUnsafeBytes { buffer in
+        do throws(ProtobufDecodingError) {
+          decoded = try Self(serializedBuffer: buffer, options: options)
+        } catch {
+          failure = error
         }
       }
-      self = try copied.get()
     }
+    guard let decoded else {
+      throw failure ?? ProtobufDecodingError(
+        code: .unpackFailed, offset: 0, fieldPath: "", messageName: Self.protoMessageName)
+    }
+    self = decoded
   }
 
   /// Decodes a message from raw memory (for transports that own the buffer).
+  @inlinable
   public init(
     serializedBuffer buffer: UnsafeRawBufferPointer, options: DecodingOptions = .default
   ) throws(ProtobufDecodingError) {
+    if buffer.isEmpty {
+      self.init()
+      return
+    }
     if try WireValidator.validate(buffer, as: Self.cDescriptor, options: options) {
       let merged = WireMerger.merge(buffer.assumingMemoryBound(to: UInt8.self), as: Self.cDescriptor)
       let result = merged.withUnsafeBytes { mergedBuffer in
@@ -100,15 +116,13 @@ extension ProtobufMessage {
     }
   }
 
-  /// Unpacks input that passed the validator and needs no merge.
-  private init(validatedBuffer buffer: UnsafeRawBufferPointer) throws(ProtobufDecodingError) {
+  /// Unpacks non-empty input that passed the validator and needs no merge.
+  @inlinable
+  init(validatedBuffer buffer: UnsafeRawBufferPointer) throws(ProtobufDecodingError) {
     self = try Arena.withCurrent { (arena) throws(ProtobufDecodingError) -> Self in
-      var empty: UInt8 = 0
-      let unpacked = withUnsafePointer(to: &empty) { emptyPointer in
-        protobuf_c_message_unpack(
-          Self.cDescriptor, arena.cAllocator, buffer.count,
-          buffer.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? emptyPointer)
-      }
+      let unpacked = protobuf_c_message_unpack(
+        Self.cDescriptor, arena.cAllocator, buffer.count,
+        buffer.baseAddress?.assumingMemoryBound(to: UInt8.self))
       guard let unpacked else {
         throw ProtobufDecodingError(
           code: .unpackFailed, offset: 0, fieldPath: "", messageName: Self.protoMessageName)
@@ -117,8 +131,7 @@ extension ProtobufMessage {
         cStruct: UnsafeRawPointer(unpacked).assumingMemoryBound(to: CStruct.self), in: arena)
       if let fault = arena.conversionFault {
         throw ProtobufDecodingError(
-          code: fault, offset: 0, fieldPath: arena.conversionFaultField,
-          messageName: Self.protoMessageName)
+          code: fault.code, offset: 0, fieldPath: fault.field, messageName: Self.protoMessageName)
       }
       return value
     }

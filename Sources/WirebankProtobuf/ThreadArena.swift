@@ -5,6 +5,7 @@
 #endif
 
 /// One `Arena` per thread, created on first use and released when the thread exits.
+@usableFromInline
 enum ThreadArena {
   private static let key: pthread_key_t = {
     var key = pthread_key_t()
@@ -15,6 +16,7 @@ enum ThreadArena {
     return key
   }()
 
+  @usableFromInline
   static var current: Arena {
     if let existing = pthread_getspecific(key) {
       return Unmanaged<Arena>.fromOpaque(existing).takeUnretainedValue()

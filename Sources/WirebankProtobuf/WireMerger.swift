@@ -9,6 +9,7 @@ import CProtobufC
 /// and keeps only the last occurrence of a oneof's message member. Concatenating the payloads
 /// of the occurrences is, by the wire format's definition, the merged message; that is what
 /// this rewrite does, recursively. It runs only when the validator saw such a repetition.
+@usableFromInline
 enum WireMerger {
   private struct Occurrence {
     var field: UnsafePointer<ProtobufCFieldDescriptor>?
@@ -17,6 +18,7 @@ enum WireMerger {
   }
 
   /// The input, rewritten; `bytes` must already have passed `WireValidator`.
+  @usableFromInline
   static func merge(
     _ bytes: UnsafeBufferPointer<UInt8>, as descriptor: UnsafePointer<ProtobufCMessageDescriptor>
   ) -> [UInt8] {

@@ -194,8 +194,7 @@ struct SwiftConversionGenerator {
     guard let map = field.mapEntry else { return }
     let name = field.proto.name
     out.block("if source.pointee.n_\(name) > 0, let entries = source.pointee.\(field.proto.cMember) {") { out in
-      out.line("var map: \(field.propertyType) = [:]")
-      out.line("map.reserveCapacity(source.pointee.n_\(name))")
+      out.line("var map = \(field.propertyType)(minimumCapacity: source.pointee.n_\(name))")
       out.block("for position in 0..<source.pointee.n_\(name) {") { out in
         out.line("guard let entry = entries[position] else { continue }")
         let key = swiftValue(map.key, "entry.pointee.\(map.key.proto.cMember)")

@@ -474,8 +474,7 @@ extension Fixture_V1_Everything {
     self_p = source.pointee.self_ != 0
     high = source.pointee.high
     if source.pointee.n_m_string > 0, let entries = source.pointee.m_string {
-      var map: [String: String] = [:]
-      map.reserveCapacity(source.pointee.n_m_string)
+      var map = [String: String](minimumCapacity: source.pointee.n_m_string)
       for position in 0..<source.pointee.n_m_string {
         guard let entry = entries[position] else { continue }
         arena.insert(arena.swiftString(entry.pointee.value), forKey: arena.swiftString(entry.pointee.key), into: &map, field: "m_string")
@@ -483,8 +482,7 @@ extension Fixture_V1_Everything {
       mString = map
     }
     if source.pointee.n_m_leaf > 0, let entries = source.pointee.m_leaf {
-      var map: [Int32: Fixture_V1_Leaf] = [:]
-      map.reserveCapacity(source.pointee.n_m_leaf)
+      var map = [Int32: Fixture_V1_Leaf](minimumCapacity: source.pointee.n_m_leaf)
       for position in 0..<source.pointee.n_m_leaf {
         guard let entry = entries[position] else { continue }
         map[entry.pointee.key] = arena.swiftMessage(entry.pointee.value) ?? Fixture_V1_Leaf()
@@ -492,8 +490,7 @@ extension Fixture_V1_Everything {
       mLeaf = map
     }
     if source.pointee.n_m_bool > 0, let entries = source.pointee.m_bool {
-      var map: [Bool: Fixture_V1_Color] = [:]
-      map.reserveCapacity(source.pointee.n_m_bool)
+      var map = [Bool: Fixture_V1_Color](minimumCapacity: source.pointee.n_m_bool)
       for position in 0..<source.pointee.n_m_bool {
         guard let entry = entries[position] else { continue }
         map[entry.pointee.key != 0] = Fixture_V1_Color(protoValue: entry.pointee.value)
@@ -501,8 +498,7 @@ extension Fixture_V1_Everything {
       mBool = map
     }
     if source.pointee.n_m_bytes > 0, let entries = source.pointee.m_bytes {
-      var map: [UInt64: Data] = [:]
-      map.reserveCapacity(source.pointee.n_m_bytes)
+      var map = [UInt64: Data](minimumCapacity: source.pointee.n_m_bytes)
       for position in 0..<source.pointee.n_m_bytes {
         guard let entry = entries[position] else { continue }
         map[entry.pointee.key] = arena.swiftData(entry.pointee.value)
@@ -510,8 +506,7 @@ extension Fixture_V1_Everything {
       mBytes = map
     }
     if source.pointee.n_m_double > 0, let entries = source.pointee.m_double {
-      var map: [Int32: Double] = [:]
-      map.reserveCapacity(source.pointee.n_m_double)
+      var map = [Int32: Double](minimumCapacity: source.pointee.n_m_double)
       for position in 0..<source.pointee.n_m_double {
         guard let entry = entries[position] else { continue }
         map[entry.pointee.key] = entry.pointee.value

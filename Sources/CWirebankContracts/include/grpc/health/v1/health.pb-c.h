@@ -6,6 +6,9 @@
 
 typedef struct Grpc__Health__V1__HealthCheckRequest Grpc__Health__V1__HealthCheckRequest;
 typedef struct Grpc__Health__V1__HealthCheckResponse Grpc__Health__V1__HealthCheckResponse;
+typedef struct Grpc__Health__V1__HealthListRequest Grpc__Health__V1__HealthListRequest;
+typedef struct Grpc__Health__V1__HealthListResponse Grpc__Health__V1__HealthListResponse;
+typedef struct Grpc__Health__V1__HealthListResponse__StatusesEntry Grpc__Health__V1__HealthListResponse__StatusesEntry;
 
 typedef enum {
   GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__UNKNOWN = 0,
@@ -24,12 +27,37 @@ struct Grpc__Health__V1__HealthCheckResponse {
   int status;
 };
 
+struct Grpc__Health__V1__HealthListRequest {
+  ProtobufCMessage base;
+};
+
+struct Grpc__Health__V1__HealthListResponse {
+  ProtobufCMessage base;
+  size_t n_statuses;
+  Grpc__Health__V1__HealthListResponse__StatusesEntry **statuses;
+};
+
+struct Grpc__Health__V1__HealthListResponse__StatusesEntry {
+  ProtobufCMessage base;
+  char *key;
+  Grpc__Health__V1__HealthCheckResponse *value;
+};
+
 extern const ProtobufCMessageDescriptor grpc__health__v1__health_check_request__descriptor;
 extern const ProtobufCMessageDescriptor *const grpc__health__v1__health_check_request__descriptor_ref;
 void grpc__health__v1__health_check_request__init(Grpc__Health__V1__HealthCheckRequest *message);
 extern const ProtobufCMessageDescriptor grpc__health__v1__health_check_response__descriptor;
 extern const ProtobufCMessageDescriptor *const grpc__health__v1__health_check_response__descriptor_ref;
 void grpc__health__v1__health_check_response__init(Grpc__Health__V1__HealthCheckResponse *message);
+extern const ProtobufCMessageDescriptor grpc__health__v1__health_list_request__descriptor;
+extern const ProtobufCMessageDescriptor *const grpc__health__v1__health_list_request__descriptor_ref;
+void grpc__health__v1__health_list_request__init(Grpc__Health__V1__HealthListRequest *message);
+extern const ProtobufCMessageDescriptor grpc__health__v1__health_list_response__descriptor;
+extern const ProtobufCMessageDescriptor *const grpc__health__v1__health_list_response__descriptor_ref;
+void grpc__health__v1__health_list_response__init(Grpc__Health__V1__HealthListResponse *message);
+extern const ProtobufCMessageDescriptor grpc__health__v1__health_list_response__statuses_entry__descriptor;
+extern const ProtobufCMessageDescriptor *const grpc__health__v1__health_list_response__statuses_entry__descriptor_ref;
+void grpc__health__v1__health_list_response__statuses_entry__init(Grpc__Health__V1__HealthListResponse__StatusesEntry *message);
 extern const ProtobufCEnumDescriptor grpc__health__v1__health_check_response__serving_status__descriptor;
 
 #endif
