@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-packages=(pkg-config libprotobuf-c-dev libnghttp2-dev libpq-dev zlib1g-dev protobuf-compiler
+packages=(pkg-config libprotobuf-c-dev libnghttp2-dev libpq-dev zlib1g-dev protobuf-compiler protobuf-c-compiler
   postgresql nghttp2-client python3-venv)
 missing=()
 for package in "${packages[@]}"; do
