@@ -121,6 +121,22 @@ let package = Package(
       name: "WirebankHTTP2Tests",
       dependencies: ["WirebankHTTP2", "WirebankInterop", "WirebankContracts", "WirebankRPC"],
       swiftSettings: swiftSettings),
+    // A job worker process the jobs tests kill with SIGKILL mid-job.
+    .executableTarget(
+      name: "wirebank-job-worker",
+      dependencies: ["WirebankJobs", "WirebankPostgres", .product(name: "Logging", package: "swift-log")],
+      path: "Tests/wirebank-job-worker", swiftSettings: swiftSettings),
+    .testTarget(
+      name: "WirebankPostgresTests",
+      dependencies: ["WirebankPostgres", .product(name: "Logging", package: "swift-log")],
+      swiftSettings: swiftSettings),
+    .testTarget(
+      name: "WirebankJobsTests",
+      dependencies: [
+        "WirebankJobs", "WirebankPostgres", "wirebank-job-worker",
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: swiftSettings),
     .testTarget(
       name: "WirebankCodeGenTests",
       dependencies: ["WirebankCodeGen", "PluginProtos", "WirebankProtobuf"],

@@ -1,0 +1,159 @@
+import WirebankPostgres
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+/// The statements workers run. Every change to a claimed job is fenced by its attempt number, so
+/// a worker whose lease ended (and whose job another worker took) cannot touch it any more.
+enum JobClaims {
+  /// Claims up to `limit` due jobs of `kinds`, including running ones whose lease expired
+  /// (their worker died). An expired job with no attempts left becomes dead instead.
+  static func claim(
+    queue: String, kinds: [String], limit: Int, lease: Duration, worker: String, pool: PostgresPool
+  ) async throws -> (jobs: [Job], rescued: Int, declaredDead: Int) {
+    let rows = try await pool.query(
+      """
+      WITH candidates AS (
+        SELECT id FROM wirebank_jobs
+        WHERE queue = \(queue) AND state IN ('pending', 'running') AND available_at <= now()
+          AND kind = ANY(\(PostgresArray(kinds)))
+        ORDER BY available_at, id
+        LIMIT \(Int64(limit))
+        FOR UPDATE SKIP LOCKED)
+      UPDATE wirebank_jobs AS job SET
+        state = CASE WHEN job.state = 'running' AND job.attempts >= job.max_attempts
+                THEN 'dead' ELSE 'running' END,
+        attempts = CASE WHEN job.state = 'running' AND job.attempts >= job.max_attempts
+                   THEN job.attempts ELSE job.attempts + 1 END,
+        last_error = CASE WHEN job.state = 'running'
+                     THEN 'lease expired: the worker of attempt ' || job.attempts || ' was lost'
+                     ELSE job.last_error END,
+        finished_at = CASE WHEN job.state = 'running' AND job.attempts >= job.max_attempts
+                      THEN now() END,
+        available_at = now() + \(milliseconds(lease)) * interval '1 millisecond',
+        locked_by = \(worker)
+      FROM candidates WHERE job.id = candidates.id
+      RETURNING job.id, job.kind, job.payload, job.attempts, job.max_attempts, job.unique_key,
+                job.created_at, job.state, job.last_error LIKE 'lease expired%'
+      """)
+    var jobs: [Job] = []
+    var rescued = 0
+    var dead = 0
+    for row in rows {
+      let (id, kind, payload, attempt, maxAttempts, uniqueKey, createdAt, state, expired) =
+        try row.decode((Int64, String, [UInt8], Int32, Int32, String?, Date, String, Bool?).self)
+      if state == JobState.dead.rawValue {
+        dead += 1
+        continue
+      }
+      if expired == true && attempt > 1 { rescued += 1 }
+      jobs.append(
+        Job(
+          id: id, kind: kind, payload: payload, attempt: Int(attempt),
+          maxAttempts: Int(maxAttempts), uniqueKey: uniqueKey, createdAt: createdAt))
+    }
+    return (jobs, rescued, dead)
+  }
+
+  /// How long until the next job of `queue` becomes due, if one is waiting.
+  static func timeUntilNextDue(queue: String, kinds: [String], pool: PostgresPool) async throws
+    -> Duration?
+  {
+    let row = try await pool.query(
+      """
+      SELECT EXTRACT(EPOCH FROM min(available_at) - now())::float8 FROM wirebank_jobs
+      WHERE queue = \(queue) AND state IN ('pending', 'running')
+        AND kind = ANY(\(PostgresArray(kinds)))
+      """
+    ).single()
+    guard let seconds = try row.decode(Double?.self), seconds.isFinite else { return nil }
+    return .milliseconds(max(0, Int64(seconds * 1000)))
+  }
+
+  /// Marks attempts succeeded in one statement.
+  static func complete(_ attempts: [(id: Int64, attempt: Int32)], pool: PostgresPool) async throws {
+    guard !attempts.isEmpty else { return }
+    try await pool.query(
+      """
+      UPDATE wirebank_jobs AS job SET state = 'succeeded', finished_at = now(), locked_by = NULL
+      FROM unnest(\(PostgresArray(attempts.map(\.id))), \(PostgresArray(attempts.map(\.attempt))))
+        AS done (id, attempt)
+      WHERE job.id = done.id AND job.attempts = done.attempt AND job.state = 'running'
+      """)
+  }
+
+  /// Marks one attempt succeeded inside the caller's transaction; false if the lease was lost.
+  static func complete(id: Int64, attempt: Int32, in transaction: PostgresTransaction) async throws
+    -> Bool
+  {
+    try await transaction.query(
+      """
+      UPDATE wirebank_jobs SET state = 'succeeded', finished_at = now(), locked_by = NULL
+      WHERE id = \(id) AND attempts = \(attempt) AND state = 'running'
+      """
+    ).affectedRows == 1
+  }
+
+  /// Records a failed attempt: pending again after `retryIn`, or dead when none are left.
+  static func fail(
+    id: Int64, attempt: Int32, error: String, retryIn: Duration, pool: PostgresPool
+  ) async throws -> JobState? {
+    let rows = try await pool.query(
+      """
+      UPDATE wirebank_jobs SET
+        state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'pending' END,
+        finished_at = CASE WHEN attempts >= max_attempts THEN now() END,
+        available_at = now() + \(milliseconds(retryIn)) * interval '1 millisecond',
+        last_error = \(error), locked_by = NULL
+      WHERE id = \(id) AND attempts = \(attempt) AND state = 'running'
+      RETURNING state
+      """)
+    return try rows.first.flatMap { JobState(rawValue: try $0.decode(String.self)) }
+  }
+
+  /// Gives an attempt back unused (the worker is shutting down): pending now, attempt not counted.
+  static func release(id: Int64, attempt: Int32, pool: PostgresPool) async throws {
+    try await pool.query(
+      """
+      UPDATE wirebank_jobs SET state = 'pending', attempts = attempts - 1,
+        available_at = now(), locked_by = NULL
+      WHERE id = \(id) AND attempts = \(attempt) AND state = 'running'
+      """)
+  }
+
+  /// Extends the leases of attempts still running.
+  static func extendLeases(
+    _ attempts: [(id: Int64, attempt: Int32)], lease: Duration, pool: PostgresPool
+  ) async throws {
+    guard !attempts.isEmpty else { return }
+    try await pool.query(
+      """
+      UPDATE wirebank_jobs AS job
+      SET available_at = now() + \(milliseconds(lease)) * interval '1 millisecond'
+      FROM unnest(\(PostgresArray(attempts.map(\.id))), \(PostgresArray(attempts.map(\.attempt))))
+        AS held (id, attempt)
+      WHERE job.id = held.id AND job.attempts = held.attempt AND job.state = 'running'
+      """)
+  }
+
+  /// Deletes succeeded jobs that finished before `retention` ago, a bounded batch at a time.
+  static func purgeSucceeded(olderThan retention: Duration, pool: PostgresPool) async throws -> Int
+  {
+    try await pool.query(
+      """
+      DELETE FROM wirebank_jobs WHERE id IN (
+        SELECT id FROM wirebank_jobs WHERE state = 'succeeded'
+          AND finished_at < now() - \(milliseconds(retention)) * interval '1 millisecond'
+        LIMIT 1000)
+      """
+    ).affectedRows
+  }
+
+  static func milliseconds(_ duration: Duration) -> Int64 {
+    let (seconds, attoseconds) = duration.components
+    return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+  }
+}

@@ -1,0 +1,110 @@
+import Logging
+import WirebankPostgres
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+extension JobWorker {
+  /// Claims while there is room and work, then waits for a wake-up or the next due job.
+  func claimLoop(group: inout DiscardingTaskGroup) async {
+    let kinds = handlers.keys.sorted()
+    var failures = 0
+    while !Task.isCancelled {
+      var pause = configuration.sweepInterval
+      do {
+        while !Task.isCancelled {
+          let room = configuration.concurrency - inFlight.withLock { $0.count }
+          // A full worker is woken by the next handler that finishes.
+          guard room > 0 else { break }
+          let limit = min(room, configuration.claimBatchSize)
+          let claimed = try await JobClaims.claim(
+            queue: configuration.queue, kinds: kinds, limit: limit, lease: configuration.lease,
+            worker: configuration.workerID, pool: pool)
+          if claimed.rescued > 0 || claimed.declaredDead > 0 {
+            logger.warning(
+              "jobs of a lost worker rescued",
+              metadata: ["rescued": "\(claimed.rescued)", "dead": "\(claimed.declaredDead)"])
+          }
+          for job in claimed.jobs {
+            inFlight.withLock { $0[job.id] = Int32(job.attempt) }
+            group.addTask { await self.execute(job) }
+          }
+          if claimed.jobs.count + claimed.declaredDead < limit {
+            if let next = try await JobClaims.timeUntilNextDue(
+              queue: configuration.queue, kinds: kinds, pool: pool)
+            {
+              // Rows another worker is claiming right now look due: do not spin on them.
+              pause = min(pause, max(next, .milliseconds(10)))
+            }
+            break
+          }
+        }
+        failures = 0
+      } catch {
+        guard !Task.isCancelled else { break }
+        failures += 1
+        pause = Backoff(initial: .milliseconds(50), maximum: .seconds(5)).delay(
+          forAttempt: failures)
+        logger.warning(
+          "cannot claim jobs; retrying", metadata: ["error": "\(error)", "attempt": "\(failures)"])
+      }
+      await wake.wait(timeout: pause)
+    }
+  }
+
+  /// The fallback: wakes the claim loop, enqueues periodic jobs and purges old jobs.
+  func sweep() async {
+    var sweeps = 0
+    while !Task.isCancelled {
+      do {
+        try await enqueueDuePeriodicJobs()
+        if sweeps % 60 == 0 {
+          _ = try await JobClaims.purgeSucceeded(olderThan: configuration.retention, pool: pool)
+        }
+      } catch {
+        if Task.isCancelled { return }
+        logger.warning("job sweep failed", metadata: ["error": "\(error)"])
+      }
+      sweeps += 1
+      wake.signal()
+      do {
+        try await Task.sleep(for: timeUntilNextSweep())
+      } catch {
+        return
+      }
+    }
+  }
+
+  /// The sweep interval, or sooner when a periodic job's next period starts before it.
+  private func timeUntilNextSweep() -> Duration {
+    let now = clock.now()
+    var pause = configuration.sweepInterval
+    for job in periodicJobs {
+      let next = job.periodStart(containing: now).addingTimeInterval(
+        Double(job.period.components.seconds))
+      let seconds = max(0.001, next.timeIntervalSince(now) + 0.01)
+      pause = min(pause, .milliseconds(Int64(seconds * 1000)))
+    }
+    return pause
+  }
+
+  /// Renews the leases of running jobs every third of the lease.
+  func renewLeases() async {
+    while !Task.isCancelled {
+      do {
+        try await Task.sleep(for: configuration.lease / 3)
+      } catch {
+        return
+      }
+      let held = inFlight.withLock { $0.map { (id: $0.key, attempt: $0.value) } }
+      do {
+        try await JobClaims.extendLeases(held, lease: configuration.lease, pool: pool)
+      } catch {
+        logger.warning("cannot renew job leases", metadata: ["error": "\(error)"])
+      }
+    }
+  }
+}

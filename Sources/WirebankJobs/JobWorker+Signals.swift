@@ -1,0 +1,116 @@
+import Logging
+import Synchronization
+import WirebankPostgres
+
+/// Wakes one waiting task; a wake with no one waiting is kept for the next wait.
+final class WakeSignal: Sendable {
+  private let state = Mutex<(pending: Bool, waiter: CheckedContinuation<Void, Never>?)>(
+    (false, nil))
+
+  func signal() {
+    let waiter = state.withLock { state in
+      guard let waiter = state.waiter else {
+        state.pending = true
+        return nil as CheckedContinuation<Void, Never>?
+      }
+      state.waiter = nil
+      return waiter
+    }
+    waiter?.resume()
+  }
+
+  /// Returns once signalled, after `timeout`, or when the task is cancelled.
+  func wait(timeout: Duration) async {
+    let timer = Task { [weak self] in
+      try await Task.sleep(for: timeout)
+      self?.signal()
+    }
+    defer { timer.cancel() }
+    await withTaskCancellationHandler {
+      await withCheckedContinuation { continuation in
+        let resumeNow = state.withLock { state in
+          if state.pending || Task.isCancelled {
+            state.pending = false
+            return true
+          }
+          state.waiter = continuation
+          return false
+        }
+        if resumeNow { continuation.resume() }
+      }
+    } onCancel: {
+      signal()
+    }
+  }
+}
+
+/// A flag that tasks can wait to see raised (the worker's "listening" state).
+final class ReadinessFlag: Sendable {
+  private let state = Mutex<(raised: Bool, waiters: [CheckedContinuation<Void, Never>])>(
+    (false, []))
+
+  func raise() {
+    let waiters = state.withLock { state in
+      state.raised = true
+      defer { state.waiters = [] }
+      return state.waiters
+    }
+    waiters.forEach { $0.resume() }
+  }
+
+  var isRaised: Bool { state.withLock { $0.raised } }
+
+  func wait() async {
+    await withCheckedContinuation { continuation in
+      let raised = state.withLock { state in
+        if !state.raised { state.waiters.append(continuation) }
+        return state.raised
+      }
+      if raised { continuation.resume() }
+    }
+  }
+}
+
+/// Collects finished attempts and marks them succeeded in batches: one statement (and one
+/// commit) for all the jobs that finished while the previous batch was being written.
+final class CompletionBatcher: Sendable {
+  private let pending = Mutex<[(id: Int64, attempt: Int32)]>([])
+  private let signal = WakeSignal()
+  private let pool: PostgresPool
+  private let logger: Logger
+
+  init(pool: PostgresPool, logger: Logger) {
+    self.pool = pool
+    self.logger = logger
+  }
+
+  func add(id: Int64, attempt: Int32) {
+    pending.withLock { $0.append((id, attempt)) }
+    signal.signal()
+  }
+
+  /// Flushes until cancelled.
+  func run() async {
+    while !Task.isCancelled {
+      await signal.wait(timeout: .seconds(1))
+      await flush()
+    }
+  }
+
+  /// Writes everything pending; on failure keeps it for the next flush.
+  func flush() async {
+    let batch = pending.withLock { pending in
+      defer { pending.removeAll() }
+      return pending
+    }
+    guard !batch.isEmpty else { return }
+    do {
+      try await JobClaims.complete(batch, pool: pool)
+    } catch {
+      logger.warning(
+        "cannot mark jobs succeeded; will retry",
+        metadata: ["error": "\(error)", "jobs": "\(batch.count)"])
+      pending.withLock { $0.insert(contentsOf: batch, at: 0) }
+    }
+  }
+}

@@ -1,0 +1,130 @@
+import Logging
+import Synchronization
+import WirebankPostgres
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#endif
+
+/// Runs the jobs of one queue: claims them with `FOR UPDATE SKIP LOCKED` under a lease, runs
+/// their handlers (up to `concurrency` at once), retries failures with back-off, and rescues jobs
+/// whose worker died once their lease ends.
+///
+/// A `LISTEN` connection wakes the worker within milliseconds of an enqueue's COMMIT; a sweep
+/// every `sweepInterval` is the fallback, and also enqueues periodic jobs. Leases of running jobs
+/// are renewed every third of `lease`, so only a dead worker's jobs expire. Several workers (in
+/// one process or many) can serve one queue.
+public final class JobWorker: Sendable {
+  /// How a worker runs.
+  public struct Configuration: Sendable, Hashable {
+    /// The queue served.
+    public var queue = "default"
+    /// Handlers running at once, at most.
+    public var concurrency = 32
+    /// Jobs claimed per statement, at most.
+    public var claimBatchSize = 32
+    /// How long a claimed job stays reserved without a renewal.
+    public var lease: Duration = .seconds(30)
+    /// The fallback poll for due jobs (retries, delayed jobs, missed notifications).
+    public var sweepInterval: Duration = .seconds(5)
+    /// The delay before retry `n` of a failed job.
+    public var retryBackoff = Backoff(initial: .seconds(1), maximum: .seconds(3600))
+    /// How long succeeded jobs are kept (their unique keys deduplicate for this long).
+    public var retention: Duration = .seconds(7 * 86_400)
+    /// The worker's name in `locked_by`.
+    public var workerID = JobWorker.defaultWorkerID()
+
+    /// The defaults.
+    public init() {}
+  }
+
+  /// How the worker runs.
+  public let configuration: Configuration
+  let pool: PostgresPool
+  let handlers: [String: JobHandler]
+  let periodicJobs: [PeriodicJob]
+  let clock: any WallClock
+  let logger: Logger
+  let wake = WakeSignal()
+  let listening = ReadinessFlag()
+  let inFlight = Mutex<[Int64: Int32]>([:])
+  let batcher: CompletionBatcher
+
+  /// A worker for `handlers` (by job kind); jobs of other kinds are left for other workers.
+  public init(
+    pool: PostgresPool, configuration: Configuration = Configuration(),
+    handlers: [String: JobHandler], periodicJobs: [PeriodicJob] = [],
+    clock: any WallClock = SystemWallClock(), logger: Logger
+  ) {
+    self.pool = pool
+    self.configuration = configuration
+    self.handlers = handlers
+    self.periodicJobs = periodicJobs
+    self.clock = clock
+    var logger = logger
+    logger[metadataKey: "jobs.queue"] = "\(configuration.queue)"
+    self.logger = logger
+    batcher = CompletionBatcher(pool: pool, logger: logger)
+  }
+
+  /// Runs until the task is cancelled; handlers still running are then cancelled, and jobs
+  /// whose handlers fail while the worker stops go back to the queue without using an attempt.
+  public func run() async {
+    let listener = PostgresListener(
+      configuration: pool.configuration, channels: [JobsSchema.notificationChannel], logger: logger)
+    await withDiscardingTaskGroup { group in
+      group.addTask { await listener.run() }
+      group.addTask { await self.relayWakeUps(from: listener) }
+      group.addTask { await self.sweep() }
+      group.addTask { await self.renewLeases() }
+      group.addTask { await self.batcher.run() }
+      await claimLoop(group: &group)
+      group.cancelAll()
+    }
+    // The final flush must run although this task is cancelled.
+    await Task { await batcher.flush() }.value
+    logger.debug("job worker stopped")
+  }
+
+  /// Returns once the worker's `LISTEN` first took effect (useful before measuring wake-ups).
+  public func waitUntilListening() async { await listening.wait() }
+
+  /// Whether the worker's `LISTEN` has taken effect (a readiness signal for health checks).
+  public var isListening: Bool { listening.isRaised }
+
+  /// Enqueues the current period's job of every periodic job not enqueued yet.
+  /// - Returns: how many were enqueued (0 when other replicas were first).
+  @discardableResult
+  public func enqueueDuePeriodicJobs() async throws -> Int {
+    guard !periodicJobs.isEmpty else { return 0 }
+    let now = clock.now()
+    let jobs = periodicJobs.map { $0.job(for: now, queue: configuration.queue) }
+    return try await pool.withTransaction { try await JobQueue.enqueue(jobs, in: $0) }
+  }
+
+  /// `host-pid-random`, unique enough to tell workers apart in `locked_by`.
+  public static func defaultWorkerID() -> String {
+    var name = [CChar](repeating: 0, count: 256)
+    let host =
+      gethostname(&name, name.count) == 0
+      ? String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+      : "host"
+    return "\(host)-\(getpid())-\(UInt16.random(in: 0...UInt16.max))"
+  }
+
+  private func relayWakeUps(from listener: PostgresListener) async {
+    for await event in listener.events {
+      switch event {
+      case .listening:
+        listening.raise()
+        wake.signal()
+      case .notification(let notification) where notification.payload == configuration.queue:
+        wake.signal()
+      case .notification:
+        break
+      }
+    }
+  }
+}

@@ -1,0 +1,74 @@
+import Logging
+import WirebankPostgres
+
+/// The tables of the jobs layer, created in each service's own database.
+public enum JobsSchema {
+  /// The migration component the tables are recorded under.
+  public static let component = "wirebank_jobs"
+
+  /// The channel `NOTIFY` wakes workers on; the payload is the queue name.
+  public static let notificationChannel = "wirebank_jobs"
+
+  /// Creates or updates the jobs, inbox and idempotency-key tables (at start-up, before workers).
+  @discardableResult
+  public static func migrate(pool: PostgresPool, logger: Logger) async throws -> MigrationReport {
+    try await PostgresMigrator.migrate(migrations, component: component, pool: pool, logger: logger)
+  }
+
+  /// The migrations, for services that run them with their own.
+  public static let migrations = [
+    Migration(
+      version: 1, name: "jobs",
+      sql: """
+        CREATE TABLE wirebank_jobs (
+          id bigserial PRIMARY KEY,
+          queue text NOT NULL,
+          kind text NOT NULL,
+          payload bytea NOT NULL,
+          state text NOT NULL DEFAULT 'pending'
+            CHECK (state IN ('pending', 'running', 'succeeded', 'dead')),
+          unique_key text UNIQUE,
+          attempts integer NOT NULL DEFAULT 0,
+          max_attempts integer NOT NULL CHECK (max_attempts > 0),
+          -- When a pending job may start, or when a running job's lease ends.
+          available_at timestamptz NOT NULL DEFAULT now(),
+          locked_by text,
+          last_error text,
+          created_at timestamptz NOT NULL DEFAULT now(),
+          finished_at timestamptz
+        ) WITH (fillfactor = 80);
+        -- Matches the claim's ORDER BY, so a claim reads only the rows it takes.
+        CREATE INDEX wirebank_jobs_claimable ON wirebank_jobs (queue, available_at, id)
+          WHERE state IN ('pending', 'running');
+        CREATE INDEX wirebank_jobs_finished ON wirebank_jobs (finished_at)
+          WHERE state = 'succeeded';
+        """),
+    Migration(
+      version: 2, name: "inbox",
+      sql: """
+        CREATE TABLE wirebank_inbox (
+          sender text NOT NULL,
+          message_id text NOT NULL,
+          received_at timestamptz NOT NULL DEFAULT now(),
+          PRIMARY KEY (sender, message_id)
+        );
+        CREATE INDEX wirebank_inbox_received ON wirebank_inbox (received_at);
+        """),
+    Migration(
+      version: 3, name: "idempotency keys",
+      sql: """
+        CREATE TABLE wirebank_idempotency_keys (
+          scope text NOT NULL,
+          key text NOT NULL,
+          fingerprint bytea NOT NULL,
+          state text NOT NULL CHECK (state IN ('in_flight', 'completed')),
+          response bytea,
+          lock_token uuid,
+          created_at timestamptz NOT NULL,
+          locked_until timestamptz,
+          PRIMARY KEY (scope, key)
+        );
+        CREATE INDEX wirebank_idempotency_keys_created ON wirebank_idempotency_keys (created_at);
+        """),
+  ]
+}

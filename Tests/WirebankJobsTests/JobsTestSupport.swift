@@ -1,0 +1,160 @@
+import Foundation
+import Logging
+import Synchronization
+import WirebankJobs
+import WirebankPostgres
+
+/// One embedded cluster for the jobs tests, in a temporary folder, stopped at exit.
+enum JobsTestDatabase {
+  static let logger: Logger = {
+    var logger = Logger(label: "wirebank.jobs.tests")
+    logger.logLevel =
+      ProcessInfo.processInfo.environment["WIREBANK_TEST_LOG"] == nil ? .critical : .debug
+    return logger
+  }()
+
+  static let cluster = Task { () throws -> EmbeddedPostgres in
+    var template = Array("/tmp/wirebank-jobs-XXXXXX".utf8CString)
+    guard let path = mkdtemp(&template) else { throw CocoaError(.fileWriteUnknown) }
+    let folder = String(cString: path)
+    var configuration = EmbeddedPostgres.Configuration(directory: folder)
+    configuration.settings = [
+      "fsync": "off", "synchronous_commit": "off", "full_page_writes": "off",
+    ]
+    let cluster = try await EmbeddedPostgres.start(configuration, logger: logger)
+    exitState.withLock { $0 = (cluster, folder) }
+    atexit {
+      guard let (cluster, folder) = JobsTestDatabase.exitState.withLock({ $0 }) else { return }
+      try? cluster.stopBlocking()
+      try? FileManager.default.removeItem(atPath: folder)
+    }
+    return cluster
+  }
+
+  private static let exitState = Mutex<(EmbeddedPostgres, String)?>(nil)
+  private static let counter = Atomic<Int>(0)
+
+  /// A pool on a new database with the jobs tables.
+  static func freshPool(maxConnections: Int = 8) async throws -> PostgresPool {
+    let number = counter.wrappingAdd(1, ordering: .relaxed).newValue
+    let configuration = try await cluster.value.createDatabaseIfAbsent("jobs_\(getpid())_\(number)")
+    let pool = PostgresPool(
+      configuration: configuration, options: .init(maxConnections: maxConnections), logger: logger)
+    try await JobsSchema.migrate(pool: pool, logger: logger)
+    return pool
+  }
+}
+
+/// Runs `body` with a pool and closes it afterwards.
+func withJobsPool<Result: Sendable>(
+  maxConnections: Int = 8, _ body: (PostgresPool) async throws -> Result
+) async throws -> Result {
+  let pool = try await JobsTestDatabase.freshPool(maxConnections: maxConnections)
+  do {
+    let result = try await body(pool)
+    await pool.close()
+    return result
+  } catch {
+    await pool.close()
+    throw error
+  }
+}
+
+/// Runs `worker` while `body` runs, then stops it.
+func whileRunning<Result: Sendable>(
+  _ workers: [JobWorker], _ body: () async throws -> Result
+) async throws -> Result {
+  let tasks = workers.map { worker in Task { await worker.run() } }
+  defer { tasks.forEach { $0.cancel() } }
+  for worker in workers {
+    try await eventually(timeout: .seconds(20), "the worker listens") { worker.isListening }
+  }
+  let result = try await body()
+  for task in tasks {
+    task.cancel()
+    await task.value
+  }
+  return result
+}
+
+/// Waits for `condition`, polling every few milliseconds, failing after `timeout`.
+func eventually(
+  timeout: Duration = .seconds(20), _ what: String, _ condition: () async throws -> Bool
+) async throws {
+  let deadline = ContinuousClock.now + timeout
+  while try await !condition() {
+    guard ContinuousClock.now < deadline else { throw Waited(what: what) }
+    try await Task.sleep(for: .milliseconds(5))
+  }
+}
+
+struct Waited: Error, CustomStringConvertible {
+  var what: String
+  var description: String { "timed out waiting for \(what)" }
+}
+
+/// A clock the test moves by hand.
+final class ManualClock: WallClock {
+  private let current: Mutex<Date>
+  init(_ start: Date) { current = Mutex(start) }
+  func now() -> Date { current.withLock { $0 } }
+  func advance(by seconds: TimeInterval) { current.withLock { $0 += seconds } }
+}
+
+/// Thread-safe bookkeeping of what handlers did.
+final class Ledger: Sendable {
+  private let state = Mutex<(running: Set<Int64>, runs: [Int64: Int], overlaps: Int, peak: Int)>(
+    ([], [:], 0, 0))
+
+  func begin(_ id: Int64) {
+    state.withLock { state in
+      if !state.running.insert(id).inserted { state.overlaps += 1 }
+      state.runs[id, default: 0] += 1
+      state.peak = max(state.peak, state.running.count)
+    }
+  }
+
+  func end(_ id: Int64) { state.withLock { _ = $0.running.remove(id) } }
+  var overlaps: Int { state.withLock { $0.overlaps } }
+  var runs: [Int64: Int] { state.withLock { $0.runs } }
+  var peak: Int { state.withLock { $0.peak } }
+  var totalRuns: Int { state.withLock { $0.runs.values.reduce(0, +) } }
+}
+
+func jobCount(_ pool: PostgresPool, state: JobState) async throws -> Int64 {
+  try await pool.query("SELECT count(*) FROM wirebank_jobs WHERE state = \(state.rawValue)")
+    .single().decode(Int64.self)
+}
+
+/// A door a task waits at until the test opens it.
+final class Gate: Sendable {
+  private let state = Mutex<(open: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+
+  func wait() async {
+    await withCheckedContinuation { continuation in
+      let open = state.withLock { state in
+        if !state.open { state.waiter = continuation }
+        return state.open
+      }
+      if open { continuation.resume() }
+    }
+  }
+
+  var hasWaiter: Bool { state.withLock { $0.waiter != nil } }
+
+  func open() {
+    let waiter = state.withLock { state in
+      state.open = true
+      defer { state.waiter = nil }
+      return state.waiter
+    }
+    waiter?.resume()
+  }
+}
+
+/// A count tasks can share.
+final class Tally: Sendable {
+  private let value = Mutex(0)
+  func add() { value.withLock { $0 += 1 } }
+  var count: Int { value.withLock { $0 } }
+}
