@@ -68,12 +68,13 @@ extension ProtobufMessage {
   public init(
     serializedBytes bytes: some Collection<UInt8>, options: DecodingOptions = .default
   ) throws(ProtobufDecodingError) {
-    // No `Result` here: getting a large message out of one copies it (a retain per field).
+    // No `Result` or `Optional` here: getting a large message out of one copies it (a retain
+    // per field); the decoded value is moved straight into `self`.
+    self.init()
     var failure: ProtobufDecodingError?
-    var decoded: Self?
     let wasContiguous: Void? = bytes.withContiguousStorageIfAvailable { buffer in
       do throws(ProtobufDecodingError) {
-        decoded = try Self(serializedBuffer: UnsafeRawBufferPointer(buffer), options: options)
+        self = try Self(serializedBuffer: UnsafeRawBufferPointer(buffer), options: options)
       } catch {
         failure = error
       }
@@ -81,17 +82,13 @@ extension ProtobufMessage {
     if wasContiguous == nil {
       Array(bytes).withUnsafeBytes { buffer in
         do throws(ProtobufDecodingError) {
-          decoded = try Self(serializedBuffer: buffer, options: options)
+          self = try Self(serializedBuffer: buffer, options: options)
         } catch {
           failure = error
         }
       }
     }
-    guard let decoded else {
-      throw failure ?? ProtobufDecodingError(
-        code: .unpackFailed, offset: 0, fieldPath: "", messageName: Self.protoMessageName)
-    }
-    self = decoded
+    if let failure { throw failure }
   }
 
   /// Decodes a message from raw memory (for transports that own the buffer).
