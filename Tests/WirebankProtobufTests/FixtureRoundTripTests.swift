@@ -95,8 +95,10 @@ import WirebankProtobuf
   static func protoc(_ arguments: String, input: [UInt8]) throws -> [UInt8] {
     var root = #filePath
     for _ in 0..<3 { root = String(root[..<(root.lastIndex(of: "/") ?? root.startIndex)]) }
-    let inputPath = "/tmp/wirebank-fixture-\(getpid())-in"
-    let outputPath = "/tmp/wirebank-fixture-\(getpid())-out"
+    // Tests run in parallel: each call gets its own files.
+    let unique = "\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+    let inputPath = "/tmp/wirebank-fixture-\(unique)-in"
+    let outputPath = "/tmp/wirebank-fixture-\(unique)-out"
     defer {
       unlink(inputPath)
       unlink(outputPath)
