@@ -18,9 +18,12 @@ check-contracts: deps
 build: deps
 	@swift build --build-tests -q
 
-## The whole test suite: contract drift check, Swift tests, wire-compat tests against Python.
+## The whole test suite: contract drift check, Swift tests, then the real peers: wire
+## compatibility with Python protobuf/protoc, and gRPC interop with grpcio, nghttp and h2load
+## (two pytest runs: both register the grpc.* protos in protobuf's default pool).
 test: deps check-contracts build
 	@swift test --skip-build
+	@WIREBANK_BIN=.build/debug/wirebank .venv/bin/python -m pytest -q Tests/interop
 	@WIRECOMPAT_PEER=.build/debug/wirecompat-peer .venv/bin/python -m pytest -q Tests/wirecompat
 
 ## The main job. Until the Lending demo lands it regenerates and builds everything.

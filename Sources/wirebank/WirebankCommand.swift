@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `wirebank`: runs Wirebank's services and tools; each subcommand lives in a file of its own.
+@main
+struct WirebankCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "wirebank",
+    abstract: "Wirebank: back-office services over gRPC.",
+    subcommands: [InteropServerCommand.self, InteropClientCommand.self])
+}
