@@ -93,7 +93,7 @@ struct SwiftMessageGenerator {
       for field in fields.sorted(by: { $0.proto.number < $1.proto.number }) {
         let label = "\"\(field.proto.name)\""
         if let map = field.mapEntry {
-          let order = map.key.proto.type == .bool ? "{ !$0 && $1 }" : "(by: <)"
+          let order = map.key.proto.type == .bool ? "(by: { !$0 && $1 })" : "(by: <)"
           out.block("for key in \(field.name).keys.sorted\(order) {") { out in
             out.line("let value = \(field.name)[key] ?? \(map.value.implicitDefault)")
             out.line("writer.mapEntry(\(label)) { $0.field(\"key\", key); $0.field(\"value\", value) }")

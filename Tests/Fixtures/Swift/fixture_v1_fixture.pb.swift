@@ -572,7 +572,7 @@ extension Fixture_V1_Everything {
       let value = mLeaf[key] ?? Fixture_V1_Leaf()
       writer.mapEntry("m_leaf") { $0.field("key", key); $0.field("value", value) }
     }
-    for key in mBool.keys.sorted{ !$0 && $1 } {
+    for key in mBool.keys.sorted(by: { !$0 && $1 }) {
       let value = mBool[key] ?? Fixture_V1_Color(protoValue: 0)
       writer.mapEntry("m_bool") { $0.field("key", key); $0.field("value", value) }
     }
