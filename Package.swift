@@ -12,6 +12,8 @@ let package = Package(
   products: [
     .library(name: "WirebankProtobuf", targets: ["WirebankProtobuf"]),
     .library(name: "WirebankContracts", targets: ["WirebankContracts"]),
+    .library(name: "WirebankPostgres", targets: ["WirebankPostgres"]),
+    .library(name: "WirebankJobs", targets: ["WirebankJobs"]),
     .executable(name: "protoc-gen-wirebank", targets: ["protoc-gen-wirebank"]),
     .executable(name: "wirebank", targets: ["wirebank"]),
   ],
@@ -126,14 +128,21 @@ let package = Package(
       name: "wirebank-job-worker",
       dependencies: ["WirebankJobs", "WirebankPostgres", .product(name: "Logging", package: "swift-log")],
       path: "Tests/wirebank-job-worker", swiftSettings: swiftSettings),
+    // The embedded cluster in a temporary folder and the helpers the PostgreSQL suites share.
+    .target(
+      name: "PostgresTestSupport",
+      dependencies: ["WirebankPostgres", .product(name: "Logging", package: "swift-log")],
+      path: "Tests/PostgresTestSupport", swiftSettings: swiftSettings),
     .testTarget(
       name: "WirebankPostgresTests",
-      dependencies: ["WirebankPostgres", .product(name: "Logging", package: "swift-log")],
+      dependencies: [
+        "WirebankPostgres", "PostgresTestSupport", .product(name: "Logging", package: "swift-log"),
+      ],
       swiftSettings: swiftSettings),
     .testTarget(
       name: "WirebankJobsTests",
       dependencies: [
-        "WirebankJobs", "WirebankPostgres", "wirebank-job-worker",
+        "WirebankJobs", "WirebankPostgres", "PostgresTestSupport", "wirebank-job-worker",
         .product(name: "Logging", package: "swift-log"),
       ],
       swiftSettings: swiftSettings),

@@ -64,6 +64,16 @@ public struct MethodHandler: Sendable {
     }
   }
 
+  /// This handler with `interceptors` around it, the first outermost.
+  public func intercepted(by interceptors: [any ServerInterceptor]) -> MethodHandler {
+    var run = self.run
+    for interceptor in interceptors.reversed() {
+      let inner = run
+      run = { call in try await interceptor.intercept(call, next: inner) }
+    }
+    return MethodHandler(descriptor: descriptor, run: run)
+  }
+
   /// Runs the method for one call and returns the status (with trailers) to end it with.
   ///
   /// Thrown errors map as follows: an `RPCError` ends the call with its code, message and

@@ -1,63 +1,31 @@
+// The embedded cluster, `waitUntil` and `withPool` come from the shared test-support target;
+// re-exported so that every file of this suite sees them without importing it.
+@_exported import PostgresTestSupport
 import Foundation
 import Logging
 import Synchronization
 import WirebankJobs
 import WirebankPostgres
 
-/// One embedded cluster for the jobs tests, in a temporary folder, stopped at exit.
+/// The jobs tests' databases, on the shared test cluster.
 enum JobsTestDatabase {
-  static let logger: Logger = {
-    var logger = Logger(label: "wirebank.jobs.tests")
-    logger.logLevel =
-      ProcessInfo.processInfo.environment["WIREBANK_TEST_LOG"] == nil ? .critical : .debug
-    return logger
-  }()
-
-  static let cluster = Task { () throws -> EmbeddedPostgres in
-    var template = Array("/tmp/wirebank-jobs-XXXXXX".utf8CString)
-    guard let path = mkdtemp(&template) else { throw CocoaError(.fileWriteUnknown) }
-    let folder = String(cString: path)
-    var configuration = EmbeddedPostgres.Configuration(directory: folder)
-    configuration.settings = [
-      "fsync": "off", "synchronous_commit": "off", "full_page_writes": "off",
-    ]
-    let cluster = try await EmbeddedPostgres.start(configuration, logger: logger)
-    exitState.withLock { $0 = (cluster, folder) }
-    atexit {
-      guard let (cluster, folder) = JobsTestDatabase.exitState.withLock({ $0 }) else { return }
-      try? cluster.stopBlocking()
-      try? FileManager.default.removeItem(atPath: folder)
-    }
-    return cluster
-  }
-
-  private static let exitState = Mutex<(EmbeddedPostgres, String)?>(nil)
-  private static let counter = Atomic<Int>(0)
+  /// Quieter than the cluster's: these tests provoke failures that workers log as errors.
+  static let logger = TestCluster.makeLogger(label: "wirebank.jobs.tests", quietLevel: .critical)
 
   /// A pool on a new database with the jobs tables.
   static func freshPool(maxConnections: Int = 8) async throws -> PostgresPool {
-    let number = counter.wrappingAdd(1, ordering: .relaxed).newValue
-    let configuration = try await cluster.value.createDatabaseIfAbsent("jobs_\(getpid())_\(number)")
-    let pool = PostgresPool(
-      configuration: configuration, options: .init(maxConnections: maxConnections), logger: logger)
+    let pool = try await TestCluster.freshPool(
+      "jobs", options: .init(maxConnections: maxConnections), logger: logger)
     try await JobsSchema.migrate(pool: pool, logger: logger)
     return pool
   }
 }
 
-/// Runs `body` with a pool and closes it afterwards.
+/// Runs `body` with a pool on a new jobs database and closes it afterwards.
 func withJobsPool<Result: Sendable>(
   maxConnections: Int = 8, _ body: (PostgresPool) async throws -> Result
 ) async throws -> Result {
-  let pool = try await JobsTestDatabase.freshPool(maxConnections: maxConnections)
-  do {
-    let result = try await body(pool)
-    await pool.close()
-    return result
-  } catch {
-    await pool.close()
-    throw error
-  }
+  try await withPool(try await JobsTestDatabase.freshPool(maxConnections: maxConnections), body)
 }
 
 /// Runs `worker` while `body` runs, then stops it.
@@ -77,21 +45,15 @@ func whileRunning<Result: Sendable>(
   return result
 }
 
-/// Waits for `condition`, polling every few milliseconds, failing after `timeout`.
+/// `waitUntil` with the longer default these tests need (workers under a loaded machine).
 func eventually(
   timeout: Duration = .seconds(20), _ what: String, _ condition: () async throws -> Bool
 ) async throws {
-  let deadline = ContinuousClock.now + timeout
-  while try await !condition() {
-    guard ContinuousClock.now < deadline else { throw Waited(what: what) }
-    try await Task.sleep(for: .milliseconds(5))
-  }
+  try await waitUntil(timeout: timeout, what, condition)
 }
 
-struct Waited: Error, CustomStringConvertible {
-  var what: String
-  var description: String { "timed out waiting for \(what)" }
-}
+/// This suite's name for a wait that ran out.
+typealias Waited = TimedOut
 
 /// A clock the test moves by hand.
 final class ManualClock: WallClock {
