@@ -147,7 +147,8 @@ struct StatusFields {
         fields.code = Int(value.string)
       } else if name.equals("grpc-message") {
         fields.message = PercentEncoding.decode(value)
-      } else if name.first == UInt8(ascii: ":") || name.hasPrefix("grpc-")
+      } else if name.first == UInt8(ascii: ":")
+        || (name.hasPrefix("grpc-") && !name.equals("grpc-status-details-bin"))
         || name.equals("content-type")
       {
         other(name, value)

@@ -37,6 +37,10 @@ extension Metadata {
   /// The prefix gRPC reserves for its own headers (`grpc-status`, `grpc-timeout`, …).
   public static let reservedPrefix = "grpc-"
 
+  /// The one reserved key applications set themselves: a serialized `google.rpc.Status` with
+  /// error details, sent in trailers (`wirebank.common.v1.Status` has its wire layout).
+  public static let statusDetailsKey = "grpc-status-details-bin"
+
   /// Whether values of `key` are binary (the key ends in `-bin`).
   public static func isBinaryKey(_ key: String) -> Bool {
     normalized(key).hasSuffix(binarySuffix)
@@ -49,7 +53,7 @@ extension Metadata {
     guard !key.isEmpty, key.utf8.allSatisfy(isKeyByte) else {
       throw MetadataError(code: .invalidKey, key: key)
     }
-    guard !key.hasPrefix(reservedPrefix) else {
+    guard !key.hasPrefix(reservedPrefix) || key == statusDetailsKey else {
       throw MetadataError(code: .reservedKey, key: key)
     }
   }

@@ -64,6 +64,8 @@ final class ProbeService: RegistrableService, Sendable {
   static let peer = MethodDescriptor(service: "wirebank.test.Probe", method: "Peer", kind: .unary)
   static let slow = MethodDescriptor(service: "wirebank.test.Probe", method: "Slow", kind: .unary)
   static let fail = MethodDescriptor(service: "wirebank.test.Probe", method: "Fail", kind: .unary)
+  static let details = MethodDescriptor(
+    service: "wirebank.test.Probe", method: "Details", kind: .unary)
 
   let hangStarted = Signal()
   let hangCancelled = Signal()
@@ -97,6 +99,11 @@ final class ProbeService: RegistrableService, Sendable {
         defer { self.concurrency.withLock { $0.current -= 1 } }
         try await Task.sleep(for: .milliseconds(30))
         return Grpc_Testing_Empty()
+      },
+      .unary(Self.details) { (_: Grpc_Testing_Empty, _) -> Grpc_Testing_Empty in
+        var trailers = Metadata()
+        try trailers.add(Metadata.statusDetailsKey, bytes: [0x08, 0x03, 0x12, 0x01, 0x78])
+        throw RPCError(code: .invalidArgument, message: "bad", metadata: trailers)
       },
       .unary(Self.fail) { (_: Grpc_Testing_Empty, _) -> Grpc_Testing_Empty in
         struct Secret: Error {}

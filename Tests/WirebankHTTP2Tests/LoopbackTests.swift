@@ -85,6 +85,19 @@ import WirebankRPC
     try await loopback.stop()
   }
 
+  @Test func errorDetailsTravelInGrpcStatusDetailsBin() async throws {
+    let loopback = try await Loopback.start()
+    let error = await rpcError {
+      let _: Grpc_Testing_Empty = try await loopback.transport.unary(
+        ProbeService.details, request: Grpc_Testing_Empty(), options: CallOptions())
+    }
+    #expect(error?.code == .invalidArgument)
+    #expect(
+      error?.metadata.values(forKey: Metadata.statusDetailsKey)
+        == [.binary([0x08, 0x03, 0x12, 0x01, 0x78])])
+    try await loopback.stop()
+  }
+
   @Test func aHandlerErrorIsUnknownWithoutInternals() async throws {
     let loopback = try await Loopback.start()
     let error = await rpcError {

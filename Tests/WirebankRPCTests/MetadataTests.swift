@@ -66,6 +66,12 @@ import WirebankRPC
     }
   }
 
+  @Test func statusDetailsAreTheOneReservedKeyApplicationsSet() throws {
+    var metadata = Metadata()
+    try metadata.add(Metadata.statusDetailsKey, bytes: [0x08, 0x03])
+    #expect(metadata.values(forKey: "grpc-status-details-bin") == [.binary([0x08, 0x03])])
+  }
+
   @Test(arguments: ["0-9", "a_b", "a.b", "x-trace-id", "-"])
   func validKeysAreAccepted(key: String) throws {
     try Metadata.validate(key: key)
