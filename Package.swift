@@ -75,6 +75,29 @@ let package = Package(
       dependencies: ["WirebankContracts", "WirebankRPC", "WirebankHTTP2"],
       swiftSettings: swiftSettings),
 
+    // MARK: Lending: Origination, Scoring and the Product Engine, each with its own database
+    .target(
+      name: "LendingProductEngine",
+      dependencies: [
+        "WirebankContracts", "WirebankRPC", "WirebankPostgres", "WirebankJobs",
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: swiftSettings),
+    .target(
+      name: "LendingOrigination",
+      dependencies: [
+        "WirebankContracts", "WirebankRPC", "WirebankPostgres", "WirebankJobs",
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: swiftSettings),
+    .target(
+      name: "LendingScoring",
+      dependencies: [
+        "WirebankContracts", "WirebankRPC", "WirebankPostgres", "WirebankJobs",
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: swiftSettings),
+
     // MARK: CLI: `wirebank` runs any service, all of them, the demo and the clients
     .executableTarget(
       name: "wirebank",
@@ -143,6 +166,14 @@ let package = Package(
       name: "WirebankJobsTests",
       dependencies: [
         "WirebankJobs", "WirebankPostgres", "PostgresTestSupport", "wirebank-job-worker",
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: swiftSettings),
+    .testTarget(
+      name: "LendingTests",
+      dependencies: [
+        "LendingProductEngine", "LendingOrigination", "LendingScoring", "WirebankContracts",
+        "WirebankRPC", "WirebankPostgres", "WirebankJobs", "WirebankProtobuf",
         .product(name: "Logging", package: "swift-log"),
       ],
       swiftSettings: swiftSettings),

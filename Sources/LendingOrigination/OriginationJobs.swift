@@ -1,0 +1,169 @@
+import Foundation
+import Logging
+import WirebankContracts
+import WirebankJobs
+import WirebankPostgres
+import WirebankRPC
+
+/// Origination's durable jobs, enqueued in the transaction of the state change that needs them
+/// and retried with back-off until the peer has answered:
+/// - `applications_to_scoring`: NEW → SCORING once Scoring acknowledged the application;
+/// - `accepted_applications_to_pe`: ACCEPTED → AGREEMENT_CREATED with the agreement's id.
+///
+/// Both peers are idempotent on the application id, so a job that runs twice (its worker died
+/// after the call) asks again and gets the same answer.
+struct OriginationJobs: Sendable {
+  static let toScoring = "applications_to_scoring"
+  static let toProductEngine = "accepted_applications_to_pe"
+  /// Attempts per job before it is declared dead (with the default back-off, hours of retries).
+  static let attempts = 500
+
+  let store: OriginationStore
+  let scoring: Scoring.Client
+  let productEngine: ProductEngine.Client
+  let clock: any WallClock
+  let callOptions: CallOptions
+
+  /// The job of `kind` for application `id`; one per application and kind.
+  static func job(_ kind: String, application id: UUID, queue: String) -> NewJob {
+    let text = id.uuidString.lowercased()
+    return NewJob(
+      kind: kind, payload: Array(text.utf8), queue: queue, uniqueKey: "\(kind):\(text)",
+      maxAttempts: attempts)
+  }
+
+  static let purge = "purge_expired_keys"
+  /// How long decision ids are remembered: far longer than Scoring retries a report.
+  static let inboxRetention: TimeInterval = 30 * 86_400
+
+  var handlers: [String: JobHandler] {
+    [
+      Self.toScoring: { try await sendToScoring($0) },
+      Self.toProductEngine: { try await createAgreement($0) },
+      Self.purge: { try await purgeExpired($0) },
+    ]
+  }
+
+  /// Once an hour: forget expired idempotency keys and old inbox records.
+  static let periodicJobs = [PeriodicJob(kind: purge, every: .seconds(3600))]
+
+  func purgeExpired(_ context: JobContext) async throws {
+    let keys = try await IdempotencyKeys(pool: store.pool, clock: clock).purgeExpired()
+    let decisions = try await Inbox.purge(
+      receivedBefore: clock.now().addingTimeInterval(-Self.inboxRetention), pool: store.pool)
+    context.logger.debug(
+      "expired records purged", metadata: ["keys": "\(keys)", "decisions": "\(decisions)"])
+  }
+
+  private var now: Date { clock.now().truncatedToMicroseconds }
+
+  /// Hands a NEW application to Scoring and, once acknowledged, marks it SCORING.
+  func sendToScoring(_ context: JobContext) async throws {
+    guard let application = try await application(of: context) else { return }
+    guard application.status == .new else { return }
+    var request = ScoringScoreApplicationRequest()
+    request.applicationId = application.idString
+    request.applicant = application.applicant
+    request.terms = application.terms
+    request.submittedAt = Google_Protobuf_Timestamp(application.createdAt)
+    let acknowledgement = try await scoring.scoreApplication(request, options: callOptions)
+    let now = self.now
+    try await context.complete { transaction in
+      _ = try await store.transition(
+        application.id, from: [.new], to: .scoring, at: now, in: transaction)
+    }
+    context.logger.debug(
+      "application acknowledged by scoring",
+      metadata: [
+        "application_id": "\(application.idString)",
+        "scoring_state": "\(acknowledgement.state.protoName ?? "?")",
+      ])
+  }
+
+  /// Asks the Product Engine for the agreement of an ACCEPTED application and records it. If the
+  /// application was cancelled after the Product Engine was asked, cancels the agreement there.
+  func createAgreement(_ context: JobContext) async throws {
+    guard var application = try await application(of: context) else { return }
+    if application.status == .accepted {
+      // Recorded before the call, so that a cancellation racing with it knows to undo it.
+      if try await store.markAgreementRequested(application.id) {
+        application.agreementRequested = true
+      } else if let fresh = try await store.application(application.id) {
+        application = fresh
+      }
+    }
+    let undo =
+      application.status == .cancelled && application.agreementRequested
+      && application.agreementID == nil
+    guard application.status == .accepted || undo else { return }
+    let agreementID = try await requestAgreement(for: application, logger: context.logger)
+    let now = self.now
+    let recorded = try await context.complete { transaction in
+      if undo {
+        try await store.recordCancelledAgreement(
+          application.id, agreementID: agreementID, in: transaction)
+        return false
+      }
+      if try await store.recordAgreement(
+        application.id, agreementID: agreementID, at: now, in: transaction)
+      {
+        return true
+      }
+      guard
+        let current = try await store.application(application.id, locking: true, in: transaction),
+        current.status == .cancelled
+      else { return false }
+      // Rolls back; the next attempt takes the undo path and cancels the agreement.
+      throw CancelledWhileCreating()
+    }
+    if recorded || undo {
+      context.logger.info(
+        recorded ? "agreement created" : "agreement of a cancelled application cancelled",
+        metadata: ["application_id": "\(application.idString)", "agreement_id": "\(agreementID)"])
+    }
+  }
+
+  private func requestAgreement(for application: ApplicationRecord, logger: Logger) async throws
+    -> String
+  {
+    var request = ProductEngineCreateAgreementRequest()
+    request.applicationId = application.idString
+    request.applicant = application.applicant
+    request.terms = application.terms
+    let response = try await productEngine.createAgreement(request, options: callOptions)
+    guard let agreementID = response.agreement?.agreementId, !agreementID.isEmpty else {
+      throw RPCError(.internalError, "the Product Engine answered without an agreement id")
+    }
+    guard application.status == .cancelled else { return agreementID }
+    // The application was cancelled after the Product Engine was asked: undo the agreement.
+    var cancel = ProductEngineCancelAgreementRequest()
+    cancel.agreementId = agreementID
+    cancel.reason = "application cancelled: \(application.cancelReason ?? "")"
+    do {
+      _ = try await productEngine.cancelAgreement(cancel, options: callOptions)
+    } catch let error as RPCError where error.code == .failedPrecondition {
+      // Already paid out: retrying cannot cancel it; a person must unwind it.
+      logger.error(
+        "cannot cancel the agreement of a cancelled application",
+        metadata: ["agreement_id": "\(agreementID)", "error": "\(error)"])
+    }
+    return agreementID
+  }
+
+  private func application(of context: JobContext) async throws -> ApplicationRecord? {
+    guard let id = UUID(uuidString: String(decoding: context.job.payload, as: UTF8.self)),
+      let application = try await store.application(id)
+    else {
+      context.logger.error("job names no known application; dropped")
+      return nil
+    }
+    return application
+  }
+}
+
+/// The application was cancelled while its agreement was being created.
+struct CancelledWhileCreating: Error, CustomStringConvertible {
+  var description: String {
+    "the application was cancelled meanwhile; its agreement is cancelled next"
+  }
+}

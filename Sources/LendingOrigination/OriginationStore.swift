@@ -1,0 +1,245 @@
+import Foundation
+import WirebankContracts
+import WirebankPostgres
+
+/// An application as stored.
+struct ApplicationRecord: Sendable {
+  var id: UUID
+  var seq: Int64
+  var applicant: LendingApplicant
+  var terms: LendingLoanTerms
+  var status: ApplicationStatus
+  var decision: ScoringDecision?
+  var agreementRequested: Bool
+  var agreementID: String?
+  var cancelReason: String?
+  var metadata: [String: String]
+  var createdAt: Date
+  var updatedAt: Date
+
+  var idString: String { id.uuidString.lowercased() }
+
+  var proto: OriginationApplication {
+    var application = OriginationApplication()
+    application.applicationId = idString
+    application.applicant = applicant
+    application.terms = terms
+    application.status = status.proto
+    application.decision = decision
+    application.agreementId = agreementID ?? ""
+    application.cancelReason = cancelReason ?? ""
+    application.metadata = metadata
+    application.createdAt = Google_Protobuf_Timestamp(createdAt)
+    application.updatedAt = Google_Protobuf_Timestamp(updatedAt)
+    return application
+  }
+}
+
+/// A new application, as `insert` writes it.
+struct NewApplication: Sendable {
+  var id: UUID
+  var applicant: LendingApplicant
+  var terms: LendingLoanTerms
+  var metadata: [String: String]
+  var now: Date
+
+  /// The normalised identity document: kind, country, series, number.
+  var document: (kind: Int32, country: String, series: String, number: String) {
+    let document = applicant.identityDocument ?? LendingIdentityDocument()
+    return (
+      document.kind.rawValue, normalizedDocumentPart(document.issuingCountry),
+      normalizedDocumentPart(document.series), normalizedDocumentPart(document.number)
+    )
+  }
+
+  /// What makes two submissions "the same application": the client, product, amount and term.
+  var contentKey: String {
+    let document = self.document
+    let principal = terms.principal ?? CommonMoney()
+    return [
+      String(document.kind), document.country, document.series, document.number,
+      terms.productCode, String(principal.amountMinor), principal.currency,
+      String(terms.termMonths),
+    ].joined(separator: "\u{1F}")
+  }
+}
+
+/// Origination's SQL. Every value is a bound parameter.
+struct OriginationStore: Sendable {
+  let pool: PostgresPool
+
+  /// Inserts `application` as NEW unless an identical one is in flight; returns whether it did.
+  func insert(_ application: NewApplication, in transaction: PostgresTransaction) async throws
+    -> Bool
+  {
+    let document = application.document
+    let principal = application.terms.principal ?? CommonMoney()
+    let metadata = application.metadata.sorted { $0.key < $1.key }
+    let inserted = try await transaction.query(
+      """
+      INSERT INTO applications (application_id, applicant, document_kind, document_country,
+        document_series, document_number, product_code, principal_minor, currency, term_months,
+        status, content_key, metadata_keys, metadata_values, created_at, updated_at)
+      VALUES (\(application.id), \(try application.applicant.serializedBytes()), \(document.kind),
+        \(document.country), \(document.series), \(document.number),
+        \(application.terms.productCode), \(principal.amountMinor), \(principal.currency),
+        \(application.terms.termMonths), \(ApplicationStatus.new.rawValue),
+        \(application.contentKey), \(PostgresArray(metadata.map(\.key))),
+        \(PostgresArray(metadata.map(\.value))), \(application.now), \(application.now))
+      ON CONFLICT (content_key) WHERE status IN ('NEW', 'SCORING', 'ACCEPTED') DO NOTHING
+      """)
+    return inserted.affectedRows == 1
+  }
+
+  /// The in-flight application with `contentKey`, if any.
+  func inFlight(contentKey: String, in transaction: PostgresTransaction) async throws
+    -> ApplicationRecord?
+  {
+    try await transaction.query(
+      """
+      SELECT \(unsafeSQL: Self.columns) FROM applications
+      WHERE content_key = \(contentKey) AND status IN ('NEW', 'SCORING', 'ACCEPTED')
+      """
+    ).first.map(Self.application(from:))
+  }
+
+  /// Application `id`, locked for update when `locking`.
+  func application(
+    _ id: UUID, locking: Bool = false, in transaction: PostgresTransaction? = nil
+  ) async throws -> ApplicationRecord? {
+    let query: PostgresQuery = """
+      SELECT \(unsafeSQL: Self.columns) FROM applications WHERE application_id = \(id)
+      \(unsafeSQL: locking ? "FOR UPDATE" : "")
+      """
+    let rows =
+      if let transaction { try await transaction.query(query) } else {
+        try await pool.query(query)
+      }
+    return try rows.first.map(Self.application(from:))
+  }
+
+  /// Applications newest first, filtered, before `beforeSeq`.
+  func applications(
+    status: ApplicationStatus?, documentNumber: String?, createdAfter: Date?, beforeSeq: Int64?,
+    limit: Int
+  ) async throws -> [ApplicationRecord] {
+    try await pool.query(
+      """
+      SELECT \(unsafeSQL: Self.columns) FROM applications
+      WHERE (\(status?.rawValue)::text IS NULL OR status = \(status?.rawValue))
+        AND (\(documentNumber)::text IS NULL OR document_number = \(documentNumber))
+        AND (\(createdAfter)::timestamptz IS NULL OR created_at >= \(createdAfter))
+        AND (\(beforeSeq)::bigint IS NULL OR seq < \(beforeSeq))
+      ORDER BY seq DESC LIMIT \(Int64(limit))
+      """
+    ).map(Self.application(from:))
+  }
+
+  /// Moves application `id` from one of `from` to `to`; false when it was in another status.
+  func transition(
+    _ id: UUID, from: [ApplicationStatus], to: ApplicationStatus, at now: Date,
+    in transaction: PostgresTransaction
+  ) async throws -> Bool {
+    try await transaction.query(
+      """
+      UPDATE applications SET status = \(to.rawValue), updated_at = \(now)
+      WHERE application_id = \(id) AND status = ANY(\(PostgresArray(from.map(\.rawValue))))
+      """
+    ).affectedRows == 1
+  }
+
+  /// Stores Scoring's decision and the status it leads to.
+  func recordDecision(
+    _ id: UUID, decision: ScoringDecision, status: ApplicationStatus, at now: Date,
+    in transaction: PostgresTransaction
+  ) async throws {
+    try await transaction.query(
+      """
+      UPDATE applications SET decision = \(try decision.serializedBytes()),
+        decision_id = \(decision.decisionId), status = \(status.rawValue), updated_at = \(now)
+      WHERE application_id = \(id)
+      """)
+  }
+
+  /// CANCELLED with a reason.
+  func cancel(_ id: UUID, reason: String, at now: Date, in transaction: PostgresTransaction)
+    async throws
+  {
+    try await transaction.query(
+      """
+      UPDATE applications SET status = \(ApplicationStatus.cancelled.rawValue),
+        cancel_reason = \(reason), updated_at = \(now)
+      WHERE application_id = \(id)
+      """)
+  }
+
+  /// Notes that the Product Engine is about to be asked for an agreement (only when ACCEPTED).
+  func markAgreementRequested(_ id: UUID) async throws -> Bool {
+    try await pool.query(
+      """
+      UPDATE applications SET agreement_requested = true
+      WHERE application_id = \(id) AND status = \(ApplicationStatus.accepted.rawValue)
+      """
+    ).affectedRows == 1
+  }
+
+  /// ACCEPTED → AGREEMENT_CREATED with the agreement's id; false when no longer ACCEPTED.
+  func recordAgreement(
+    _ id: UUID, agreementID: String, at now: Date, in transaction: PostgresTransaction
+  ) async throws -> Bool {
+    try await transaction.query(
+      """
+      UPDATE applications SET status = \(ApplicationStatus.agreementCreated.rawValue),
+        agreement_id = \(agreementID), updated_at = \(now)
+      WHERE application_id = \(id) AND status = \(ApplicationStatus.accepted.rawValue)
+      """
+    ).affectedRows == 1
+  }
+
+  /// Keeps the id of an agreement that was cancelled because its application was.
+  func recordCancelledAgreement(
+    _ id: UUID, agreementID: String, in transaction: PostgresTransaction
+  ) async throws {
+    try await transaction.query(
+      "UPDATE applications SET agreement_id = \(agreementID) WHERE application_id = \(id)")
+  }
+
+  // MARK: Row mapping
+
+  static let columns = """
+    application_id, seq, applicant, product_code, principal_minor, currency, term_months,
+    status, decision, agreement_requested, agreement_id, cancel_reason, metadata_keys,
+    metadata_values, created_at, updated_at
+    """
+
+  static func application(from row: PostgresRow) throws -> ApplicationRecord {
+    let (id, seq, applicantBytes, productCode, principal, currency, term) = try row.decode(
+      (UUID, Int64, [UInt8], String, Int64, String, Int32).self)
+    let statusText = try row.decode(String.self, column: "status")
+    guard let status = ApplicationStatus(rawValue: statusText) else {
+      throw PostgresError(
+        .unexpectedResponse, reason: "unknown application status", columnName: "status")
+    }
+    var terms = LendingLoanTerms()
+    terms.productCode = productCode
+    var money = CommonMoney()
+    money.amountMinor = principal
+    money.currency = currency
+    terms.principal = money
+    terms.termMonths = term
+    let keys = try row.decode(PostgresArray<String>.self, column: "metadata_keys").elements
+    let values = try row.decode(PostgresArray<String>.self, column: "metadata_values").elements
+    return ApplicationRecord(
+      id: id, seq: seq, applicant: try LendingApplicant(serializedBytes: applicantBytes),
+      terms: terms, status: status,
+      decision: try row.decode([UInt8]?.self, column: "decision").map {
+        try ScoringDecision(serializedBytes: $0)
+      },
+      agreementRequested: try row.decode(Bool.self, column: "agreement_requested"),
+      agreementID: try row.decode(String?.self, column: "agreement_id"),
+      cancelReason: try row.decode(String?.self, column: "cancel_reason"),
+      metadata: Dictionary(zip(keys, values), uniquingKeysWith: { first, _ in first }),
+      createdAt: try row.decode(Date.self, column: "created_at"),
+      updatedAt: try row.decode(Date.self, column: "updated_at"))
+  }
+}

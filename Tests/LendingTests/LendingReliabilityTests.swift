@@ -1,0 +1,250 @@
+import Foundation
+import Testing
+import WirebankContracts
+import WirebankPostgres
+import WirebankRPC
+
+/// Duplicates, retries, peers that go away and services that restart mid-flow: nothing is lost
+/// and nothing is done twice.
+@Suite struct LendingReliabilityTests {
+  @Test func duplicateSubmissionsAndRetriedCallsCreateNothingTwice() async throws {
+    let lending = try await LendingHarness.start()
+    defer { Task { await lending.shutdown() } }
+    // Scoring is down, so submissions stay in flight (NEW) while duplicates arrive.
+    lending.toScoring.setDown(true)
+    let keyed = Fixtures.submission("600001", key: "key-600001")
+    let first = try await lending.origination.submitApplication(keyed)
+    let replay = try await lending.origination.submitApplication(keyed)
+    #expect(!first.deduplicated && replay.deduplicated)
+    #expect(replay.application?.applicationId == first.application?.applicationId)
+
+    var reused = keyed
+    reused.terms?.termMonths = 36
+    let mismatch = await rpcError { _ = try await lending.origination.submitApplication(reused) }
+    #expect(mismatch?.code == .failedPrecondition)
+    #expect(mismatch.flatMap(ErrorDetails.init)?.reason == "IDEMPOTENCY_KEY_REUSED")
+
+    // The same content under another key is the same application while it is in flight.
+    let sameContent = try await lending.origination.submitApplication(
+      Fixtures.submission("600001", key: "key-other"))
+    #expect(sameContent.deduplicated)
+    #expect(sameContent.application?.applicationId == first.application?.applicationId)
+
+    // Identical submissions racing each other: one application.
+    let racing = Fixtures.submission("600002")
+    let results = try await withThrowingTaskGroup(of: OriginationSubmitApplicationResponse.self) {
+      group in
+      for _ in 0..<6 { group.addTask { try await lending.origination.submitApplication(racing) } }
+      return try await group.reduce(into: []) { $0.append($1) }
+    }
+    #expect(Set(results.compactMap(\.application?.applicationId)).count == 1)
+    #expect(results.filter { !$0.deduplicated }.count == 1)
+    #expect(
+      try await lending.count(lending.originationPool, "SELECT count(*) FROM applications") == 2)
+
+    lending.toScoring.setDown(false)
+    let ids = [first, results[0]].compactMap(\.application?.applicationId)
+    let final = try await lending.waitUntilFinal(ids)
+    #expect(final.allSatisfy { $0.status == .agreementCreated })
+    #expect(try await lending.count(lending.enginePool, "SELECT count(*) FROM agreements") == 2)
+
+    // Scoring reports again (a lost response): recorded once; another decision is refused.
+    var report = OriginationReportDecisionRequest()
+    report.decision = final[0].decision
+    let again = try await lending.origination.reportDecision(report)
+    #expect(again.alreadyRecorded && again.status == .agreementCreated)
+    report.decision?.decisionId = UUID().uuidString
+    let conflicting = await rpcError { _ = try await lending.origination.reportDecision(report) }
+    #expect(conflicting?.code == .alreadyExists)
+    #expect(conflicting.flatMap(ErrorDetails.init)?.reason == "APPLICATION_ALREADY_DECIDED")
+    #expect(
+      try await lending.count(
+        lending.originationPool,
+        "SELECT count(*) FROM wirebank_jobs WHERE kind = 'accepted_applications_to_pe'") == 2)
+
+    // Origination retries ScoreApplication (a lost acknowledgement): the same evaluation.
+    var score = ScoringScoreApplicationRequest()
+    score.applicationId = final[0].applicationId
+    score.applicant = final[0].applicant
+    score.terms = final[0].terms
+    let acknowledged = try await lending.scoring.scoreApplication(score)
+    #expect(acknowledged.state == .decided)
+    #expect(acknowledged.decision?.decisionId == final[0].decision?.decisionId)
+    score.terms?.termMonths = 12
+    let changed = await rpcError { _ = try await lending.scoring.scoreApplication(score) }
+    #expect(changed.flatMap(ErrorDetails.init)?.reason == "APPLICATION_MISMATCH")
+    #expect(
+      try await lending.count(lending.scoringPool, "SELECT count(*) FROM scored_applications") == 2)
+
+    // The agreement job retries CreateAgreement (a lost response): the same agreement.
+    var create = ProductEngineCreateAgreementRequest()
+    create.applicationId = final[0].applicationId
+    create.applicant = final[0].applicant
+    create.terms = final[0].terms
+    let created = try await lending.engine.createAgreement(create)
+    #expect(!created.created && created.agreement?.agreementId == final[0].agreementId)
+
+    // Once the first is final, the same content is a new application (a second loan).
+    let later = try await lending.origination.submitApplication(Fixtures.submission("600002"))
+    #expect(!later.deduplicated && later.application?.applicationId != ids[1])
+    _ = try await lending.waitUntilFinal([later.application?.applicationId ?? ""])
+    try await lending.checkInvariants()
+  }
+
+  @Test func jobsBackOffWhilePeersAreDownThenCatchUp() async throws {
+    let lending = try await LendingHarness.start()
+    defer { Task { await lending.shutdown() } }
+    lending.toScoring.setDown(true)
+    var ids: [String] = []
+    for index in 0..<4 {
+      let response = try await lending.origination.submitApplication(
+        Fixtures.submission("70000\(index)"))
+      ids.append(response.application?.applicationId ?? "")
+    }
+    let attempts: PostgresQuery = """
+      SELECT COALESCE(min(attempts), 0)::int8, COALESCE(max(attempts), 0)::int8 FROM wirebank_jobs
+      WHERE kind = 'applications_to_scoring'
+      """
+    try await eventually("every job retried") {
+      try await lending.originationPool.query(attempts).single().decode((Int64, Int64).self).0 >= 3
+    }
+    // Retries are spaced out (a tight loop would have made hundreds of attempts by now).
+    let (_, most) = try await lending.originationPool.query(attempts).single().decode(
+      (Int64, Int64).self)
+    #expect(most < 15)
+    #expect(
+      try await ids.asyncMap { try await lending.application($0).status }
+        == Array(repeating: .new, count: 4))
+    #expect(lending.toScoring.calls("ScoreApplication") >= 12)
+
+    // Scoring comes back but the Product Engine goes away: evaluations wait for the history.
+    lending.toEngine.setDown(true)
+    lending.toScoring.setDown(false)
+    try await eventually("applications acknowledged") {
+      try await ids.asyncMap { try await lending.application($0).status }.allSatisfy {
+        $0 == .scoring
+      }
+    }
+    try await eventually("history calls retried") {
+      lending.toEngine.calls("GetClientHistory") >= 8
+    }
+    lending.toEngine.setDown(false)
+    let final = try await lending.waitUntilFinal(ids)
+    #expect(final.allSatisfy { $0.status == .agreementCreated })
+    try await lending.checkInvariants()
+  }
+
+  @Test func restartsMidFlowLoseNothingAndDuplicateNothing() async throws {
+    let lending = try await LendingHarness.start()
+    defer { Task { await lending.shutdown() } }
+    let count = 6
+    // Scoring mid-evaluation: every evaluation waits for the client's history.
+    lending.toEngine.hold(["GetClientHistory"])
+    var ids: [String] = []
+    for index in 0..<count {
+      let response = try await lending.origination.submitApplication(
+        Fixtures.submission("80000\(index)"))
+      ids.append(response.application?.applicationId ?? "")
+    }
+    try await eventually("evaluations in flight") {
+      lending.toEngine.waiting("GetClientHistory") == count
+    }
+    await lending.stop(.scoring)
+    try await lending.start(.scoring)
+    try await eventually("evaluations resumed") {
+      lending.toEngine.waiting("GetClientHistory") == count
+    }
+
+    // Scoring mid-report: decisions made, reports in flight; some responses get lost.
+    lending.toOrigination.hold(["ReportDecision"])
+    lending.toEngine.release(["GetClientHistory"])
+    try await eventually("reports in flight") {
+      lending.toOrigination.waiting("ReportDecision") == count
+    }
+    await lending.stop(.scoring)
+    try await lending.start(.scoring)
+    try await eventually("reports resumed") {
+      lending.toOrigination.waiting("ReportDecision") == count
+    }
+
+    // Origination mid-job: agreements requested, the Product Engine has not answered.
+    lending.toEngine.hold(["CreateAgreement"])
+    lending.toOrigination.loseResponses(of: "ReportDecision", count: 2)
+    lending.toOrigination.release(["ReportDecision"])
+    try await eventually("agreement calls in flight") {
+      lending.toEngine.waiting("CreateAgreement") == count
+    }
+    await lending.stop(.origination)
+    try await lending.start(.origination)
+    try await eventually("agreement calls resumed") {
+      lending.toEngine.waiting("CreateAgreement") == count
+    }
+
+    // Product Engine restarted, and some agreements are made but their answers lost.
+    await lending.stop(.productEngine)
+    try await lending.start(.productEngine)
+    lending.toEngine.loseResponses(of: "CreateAgreement", count: 3)
+    lending.toEngine.release()
+    let final = try await lending.waitUntilFinal(ids)
+    #expect(final.allSatisfy { $0.status == .agreementCreated })
+    #expect(lending.toEngine.calls("CreateAgreement") >= 2 * count + 3)
+    #expect(
+      try await lending.count(lending.enginePool, "SELECT count(*) FROM agreements") == Int64(count)
+    )
+    #expect(
+      try await lending.count(
+        lending.scoringPool, "SELECT count(*) FROM scored_applications WHERE state = 'DECIDED'")
+        == Int64(count))
+    // Every new agreement's payout was requested exactly once, across the restart.
+    try await eventually("payouts requested") {
+      try await lending.count(
+        lending.enginePool, "SELECT count(*) FROM agreements WHERE status = 'PAYMENT_PENDING'")
+        == Int64(count)
+    }
+    #expect(
+      try await lending.count(lending.enginePool, "SELECT count(*) FROM wirebank_jobs")
+        == Int64(count))
+    try await lending.checkInvariants()
+  }
+
+  @Test func cancellingAnAcceptedApplicationUndoesItsAgreement() async throws {
+    let lending = try await LendingHarness.start()
+    defer { Task { await lending.shutdown() } }
+    // The agreement job asks the Product Engine; its answer is held while the client cancels.
+    lending.toEngine.hold(["CreateAgreement"])
+    let submitted = try await lending.origination.submitApplication(Fixtures.submission("900001"))
+    let id = submitted.application?.applicationId ?? ""
+    try await eventually("agreement requested") { lending.toEngine.waiting("CreateAgreement") == 1 }
+    #expect(try await lending.application(id).status == .accepted)
+    var cancel = OriginationCancelApplicationRequest()
+    cancel.applicationId = id
+    cancel.reason = "found a better offer"
+    #expect(try await lending.origination.cancelApplication(cancel).status == .cancelled)
+    lending.toEngine.release()
+    try await eventually("agreement cancelled") {
+      try await lending.count(
+        lending.enginePool, "SELECT count(*) FROM agreements WHERE status = 'CANCELLED'") == 1
+    }
+    try await eventually("agreement job done") {
+      try await lending.count(
+        lending.originationPool,
+        """
+        SELECT count(*) FROM wirebank_jobs
+        WHERE kind = 'accepted_applications_to_pe' AND state = 'succeeded'
+        """
+      ) == 1
+    }
+    let application = try await lending.application(id)
+    #expect(application.status == .cancelled && application.cancelReason == "found a better offer")
+    try await lending.checkInvariants()
+  }
+}
+
+extension Array {
+  func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+    var result: [T] = []
+    result.reserveCapacity(count)
+    for element in self { result.append(try await transform(element)) }
+    return result
+  }
+}
