@@ -75,26 +75,32 @@ let package = Package(
       dependencies: ["WirebankContracts", "WirebankRPC", "WirebankHTTP2"],
       swiftSettings: swiftSettings),
 
+    // MARK: Service host: what every domain service shares (error details, paging)
+    .target(
+      name: "WirebankServiceSupport",
+      dependencies: ["WirebankContracts", "WirebankRPC", "WirebankProtobuf", "WirebankPostgres"],
+      swiftSettings: swiftSettings),
+
     // MARK: Lending: Origination, Scoring and the Product Engine, each with its own database
     .target(
       name: "LendingProductEngine",
       dependencies: [
         "WirebankContracts", "WirebankRPC", "WirebankPostgres", "WirebankJobs",
-        .product(name: "Logging", package: "swift-log"),
+        "WirebankServiceSupport", .product(name: "Logging", package: "swift-log"),
       ],
       swiftSettings: swiftSettings),
     .target(
       name: "LendingOrigination",
       dependencies: [
         "WirebankContracts", "WirebankRPC", "WirebankPostgres", "WirebankJobs",
-        .product(name: "Logging", package: "swift-log"),
+        "WirebankServiceSupport", .product(name: "Logging", package: "swift-log"),
       ],
       swiftSettings: swiftSettings),
     .target(
       name: "LendingScoring",
       dependencies: [
         "WirebankContracts", "WirebankRPC", "WirebankPostgres", "WirebankJobs",
-        .product(name: "Logging", package: "swift-log"),
+        "WirebankServiceSupport", .product(name: "Logging", package: "swift-log"),
       ],
       swiftSettings: swiftSettings),
 

@@ -2,27 +2,29 @@ import Foundation
 
 /// A keyset position for List calls: the last item's sort key, and a digest of the filters it
 /// was issued for (a token is only valid with the same filters). Opaque to clients (base64url).
-struct PageToken: Sendable, Hashable {
+public struct PageToken: Sendable, Hashable {
   /// The sort key of the last item returned.
-  var position: String
+  public var position: String
   /// A short fingerprint of the request's filters.
-  var filters: String
+  public var filters: String
 
   /// Page sizes: 0 means the default; larger requests are clamped.
-  static let defaultPageSize = 50
-  static let maximumPageSize = 500
+  public static let defaultPageSize = 50
+  public static let maximumPageSize = 500
 
-  static func pageSize(_ requested: Int32) -> Int {
+  /// The page size to use for a request asking for `requested`.
+  public static func pageSize(_ requested: Int32) -> Int {
     requested <= 0 ? defaultPageSize : min(Int(requested), maximumPageSize)
   }
 
-  init(position: String, filters: String) {
+  /// A token for the position after `position` under `filters`.
+  public init(position: String, filters: String) {
     self.position = position
     self.filters = filters
   }
 
   /// Decodes a client's token; nil when it is malformed.
-  init?(encoded: String) {
+  public init?(encoded: String) {
     var base64 = encoded.replacingOccurrences(of: "-", with: "+")
       .replacingOccurrences(of: "_", with: "/")
     while base64.count % 4 != 0 { base64 += "=" }
@@ -36,14 +38,14 @@ struct PageToken: Sendable, Hashable {
   }
 
   /// The token as sent to clients.
-  var encoded: String {
+  public var encoded: String {
     Data("v1|\(position)|\(filters)".utf8).base64EncodedString()
       .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
       .replacingOccurrences(of: "=", with: "")
   }
 
   /// A stable fingerprint of `parts` (FNV-1a, 64 bits, hex): tells filter sets apart.
-  static func fingerprint(_ parts: [String]) -> String {
+  public static func fingerprint(_ parts: [String]) -> String {
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
     for byte in parts.joined(separator: "\u{1F}").utf8 {
       hash ^= UInt64(byte)

@@ -5,24 +5,27 @@ import WirebankRPC
 
 import Foundation
 
-// Kept identical in the three Lending modules, which share no code (see LendingProductEngine).
-
 /// The field-level faults of one request, gathered so that all of them are reported at once.
-struct FieldViolations: Sendable {
-  private(set) var items: [CommonFieldViolation] = []
+public struct FieldViolations: Sendable {
+  /// The violations found so far.
+  public private(set) var items: [CommonFieldViolation] = []
+
+  /// No violations yet.
+  public init() {}
 
   /// Records that `field` (a dotted path, as in `applicant.identity_document.number`) is invalid.
-  mutating func add(_ field: String, _ description: String) {
+  public mutating func add(_ field: String, _ description: String) {
     var violation = CommonFieldViolation()
     violation.field = field
     violation.descriptionText = description
     items.append(violation)
   }
 
-  var isEmpty: Bool { items.isEmpty }
+  /// Whether the request passed every check so far.
+  public var isEmpty: Bool { items.isEmpty }
 
   /// Throws INVALID_ARGUMENT with a BadRequest listing every violation, if there is any.
-  func check(domain: String) throws(RPCError) {
+  public func check(domain: String) throws(RPCError) {
     guard !items.isEmpty else { return }
     let fields = items.map(\.field).joined(separator: ", ")
     throw RPCError.detailed(
@@ -35,7 +38,7 @@ extension RPCError {
   /// An error whose `grpc-status-details-bin` trailer (a `wirebank.common.v1.Status`, laid out
   /// as google.rpc.Status) carries an ErrorInfo (`reason`, `domain`, `metadata`) and, for
   /// invalid requests, a BadRequest naming every offending field.
-  static func detailed(
+  public static func detailed(
     _ code: StatusCode, _ message: String, reason: String, domain: String,
     metadata: [String: String] = [:], violations: [CommonFieldViolation] = []
   ) -> RPCError {
@@ -71,7 +74,7 @@ extension RPCError {
 extension RPCError {
   /// The status for a database failure: UNAVAILABLE when the database cannot be reached or the
   /// transaction lost a race (the caller may retry), INTERNAL otherwise. No SQL or values leak.
-  static func fromDatabase(_ error: PostgresError, domain: String) -> RPCError {
+  public static func fromDatabase(_ error: PostgresError, domain: String) -> RPCError {
     let retryable: Set<PostgresError.Kind> = [
       .connectionFailed, .connectionLost, .connectionClosed, .poolClosed, .poolTimedOut,
     ]
