@@ -24,12 +24,15 @@ build: deps
 test: deps check-contracts build
 	@swift test --skip-build
 	@WIREBANK_BIN=.build/debug/wirebank .venv/bin/python -m pytest -q Tests/interop
+	@WIREBANK_BIN=.build/debug/wirebank .venv/bin/python -m pytest -q Tests/lending_e2e
 	@WIRECOMPAT_PEER=.build/debug/wirecompat-peer .venv/bin/python -m pytest -q Tests/wirecompat
 
-## The main job. Until the Lending demo lands it regenerates and builds everything.
-run: deps contracts build
-	@echo "Built. The end-to-end demo (wirebank demo) arrives with the Lending issue."
+## The main job: Lending end to end on an embedded PostgreSQL (`wirebank demo`). `wirebank up`
+## keeps the services running; `wirebank serve NAME --database-url URL` uses a real server.
+run: deps
+	@swift build --product wirebank -q
+	@.build/debug/wirebank demo
 
-## Codec benchmarks against swift-protobuf (release build, own package).
+## Benchmarks (release builds, their own package): codecs against swift-protobuf, jobs.
 bench: deps
-	@cd Benchmarks && swift run -c release
+	@cd Benchmarks && swift run -c release CodecBenchmarks && swift run -c release JobsBenchmarks

@@ -104,11 +104,24 @@ let package = Package(
       ],
       swiftSettings: swiftSettings),
 
+    // MARK: Hosting: the Lending services on HTTP/2 and PostgreSQL (serve, up, demo)
+    .target(
+      name: "WirebankHost",
+      dependencies: [
+        "LendingOrigination", "LendingScoring", "LendingProductEngine", "WirebankInterop",
+        "WirebankHTTP2", "WirebankRPC", "WirebankContracts", "WirebankPostgres", "WirebankJobs",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: swiftSettings),
+
     // MARK: CLI: `wirebank` runs any service, all of them, the demo and the clients
     .executableTarget(
       name: "wirebank",
       dependencies: [
-        "WirebankInterop", "WirebankHTTP2", "WirebankRPC", "WirebankContracts",
+        "WirebankHost", "WirebankInterop", "WirebankHTTP2", "WirebankRPC", "WirebankContracts",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "Logging", package: "swift-log"),

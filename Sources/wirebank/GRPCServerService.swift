@@ -33,14 +33,14 @@ enum ServiceRunner {
 
 /// The process's logging: to stderr, at `info` unless `WIREBANK_LOG_LEVEL` says otherwise.
 enum CommandLogging {
-  static func logger(label: String) -> Logger {
+  static func logger(label: String, defaultLevel: Logger.Level = .info) -> Logger {
     var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
     if let name = ProcessEnvironment.value("WIREBANK_LOG_LEVEL"),
       let level = Logger.Level(rawValue: name)
     {
       logger.logLevel = level
     } else {
-      logger.logLevel = .info
+      logger.logLevel = defaultLevel
     }
     return logger
   }

@@ -6,5 +6,8 @@ struct WirebankCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "wirebank",
     abstract: "Wirebank: back-office services over gRPC.",
-    subcommands: [InteropServerCommand.self, InteropClientCommand.self])
+    subcommands: [
+      UpCommand.self, ServeCommand.self, DemoCommand.self, LendingCommand.self,
+      PostgresCommand.self, InteropServerCommand.self, InteropClientCommand.self,
+    ])
 }
