@@ -69,6 +69,9 @@ public final class PeerTransport: ClientTransport {
     if !taken { Task { await transport.close() } }
   }
 
+  /// Runs one call on the peer's connection (see `ClientTransport`).
+  /// - Throws: what `body` throws, or UNAVAILABLE when the peer's address is not known yet or
+  ///   the transport is closed.
   public func withStream<Result: Sendable>(
     _ method: MethodDescriptor, options: CallOptions,
     _ body: @Sendable (any ClientStream) async throws -> Result

@@ -6,6 +6,7 @@ import Synchronization
 import WirebankContracts
 import WirebankHTTP2
 import WirebankHost
+import WirebankRPC
 
 /// `wirebank demo`: starts Lending on an embedded PostgreSQL, pushes a realistic batch of
 /// applications through it over gRPC and prints what became of each.
@@ -22,7 +23,9 @@ struct DemoCommand: AsyncParsableCommand {
       agreement and first payments. Exits non-zero if any check fails.
       """)
 
-  @Option(help: ArgumentHelp("Keep the data in this folder (default: a fresh, removed one).", valueName: "path"))
+  @Option(
+    help: ArgumentHelp(
+      "Keep the data in this folder (default: a fresh, removed one).", valueName: "path"))
   var stateDir: String?
 
   @Option(help: "The seed of the batch: the same seed gives the same applicants and loans.")
@@ -57,7 +60,8 @@ struct DemoCommand: AsyncParsableCommand {
     }
     let databaseReady = ContinuousClock.now
     for service in LendingService.allCases {
-      Console.line("  \(service) on \(cluster.address(of: service)), database \(service.databaseName)")
+      Console.line(
+        "  \(service) on \(cluster.address(of: service)), database \(service.databaseName)")
     }
     let session = DemoSession(
       batch: DemoBatch(seed: seed), cluster: cluster, pace: .seconds(pace),
@@ -98,7 +102,8 @@ struct DemoCommand: AsyncParsableCommand {
     let configurations = services.map { service in
       ServiceGroupConfiguration.ServiceConfiguration(
         service: service,
-        successTerminationBehavior: service is DemoSession ? .gracefullyShutdownGroup : .cancelGroup,
+        successTerminationBehavior: service is DemoSession
+          ? .gracefullyShutdownGroup : .cancelGroup,
         failureTerminationBehavior: .gracefullyShutdownGroup)
     }
     let group = ServiceGroup(
@@ -158,6 +163,10 @@ final class DemoSession: Service, Sendable {
         let problems = DemoReport(results: results).print()
         self.result.withLock { $0.problems = problems }
       }
+    } catch is CancellationError {
+      result.withLock { $0.error = "interrupted" }
+    } catch let error as RPCError where error.code == .cancelled {
+      result.withLock { $0.error = "interrupted" }
     } catch {
       result.withLock { $0.error = "\(error)" }
     }

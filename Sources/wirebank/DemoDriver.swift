@@ -81,8 +81,9 @@ struct DemoDriver: Sendable {
       .compactMap { $0 }
     try await waitUntilFinal(ids, what: "every application")
     progress.cancel()
-    await printProgress(results, since: started, createdAfter: createdAfter)
-    return try await finished(results.withLock { $0.values.sorted { $0.application.number < $1.application.number } })
+    await printProgress(results, since: started, createdAfter: createdAfter, final: true)
+    return try await finished(
+      results.withLock { $0.values.sorted { $0.application.number < $1.application.number } })
   }
 
   /// Submits one application and carries out its plan.
@@ -175,7 +176,7 @@ struct DemoDriver: Sendable {
   /// each status.
   private func printProgress(
     _ results: DemoResults, since started: ContinuousClock.Instant,
-    createdAfter: Date
+    createdAfter: Date, final: Bool = false
   ) async {
     let ids = Set(
       results.withLock { $0.values.flatMap { [$0.applicationID, $0.extraApplicationID] } }
@@ -200,7 +201,8 @@ struct DemoDriver: Sendable {
     let statuses = Self.shownStatuses.map { "\(LendingText.status($0)) \(counts[$0, default: 0])" }
       .joined(separator: " · ")
     Console.line(
-      String(format: "  %5.1f s  ", elapsed) + "submitted \(submitted)/\(total)  │  " + statuses)
+      String(format: final ? "  all final at %.1f s  " : "  %5.1f s  ", elapsed)
+        + "submitted \(submitted)/\(total)  │  " + statuses)
   }
 }
 

@@ -67,10 +67,12 @@ struct DemoReport {
 
   private func counts() -> [String] {
     let calls = results.reduce(0) { total, result in
-      total + (result.application.plan == .retriedWithSameKey
-        || result.application.plan == .submittedTwice ? 2 : 1)
+      total
+        + (result.application.plan == .retriedWithSameKey
+          || result.application.plan == .submittedTwice ? 2 : 1)
     }
-    let stored = Set(results.flatMap { [$0.applicationID, $0.extraApplicationID] }.compactMap { $0 })
+    let stored = Set(
+      results.flatMap { [$0.applicationID, $0.extraApplicationID] }.compactMap { $0 })
     let absorbed = results.filter { ($0.repeatOutcome ?? "").hasSuffix("same application") }.count
     var lines = [
       "submitted: \(results.count) applications in \(calls) calls → \(stored.count) stored "

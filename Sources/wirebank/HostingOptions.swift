@@ -82,7 +82,9 @@ struct NodeTuningOptions: ParsableArguments {
 }
 
 extension LendingService: ExpressibleByArgument {
+  /// The service named `argument` on the command line.
   public init?(argument: String) { self.init(rawValue: argument) }
 
+  /// The names the command line accepts.
   public static var allValueStrings: [String] { allCases.map(\.rawValue) }
 }

@@ -34,7 +34,8 @@ struct LendingGetCommand: AsyncParsableCommand {
           Console.line(line)
         }
       } catch let error as RPCError {
-        Console.line("agreement: cannot reach the Product Engine (\(error.code)); pass --product-engine")
+        Console.line(
+          "agreement: cannot reach the Product Engine (\(error.code)); pass --product-engine")
       }
     }
   }

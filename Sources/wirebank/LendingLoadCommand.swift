@@ -37,7 +37,8 @@ struct LendingLoadCommand: AsyncParsableCommand {
 
   func validate() throws {
     guard rate > 0, duration > 0, warmup >= 0, warmup < duration, concurrency > 0 else {
-      throw ValidationError("--rate, --duration and --concurrency must be positive, --warmup < --duration")
+      throw ValidationError(
+        "--rate, --duration and --concurrency must be positive, --warmup < --duration")
     }
   }
 
@@ -89,7 +90,8 @@ struct LendingLoadCommand: AsyncParsableCommand {
     let submitted = total - stats.failures.load(ordering: .relaxed)
     let slipped = stats.slipped.load(ordering: .relaxed)
     Console.line(
-      String(format: "submitted %d in %.2f s (%.0f/s)", submitted, submitSeconds,
+      String(
+        format: "submitted %d in %.2f s (%.0f/s)", submitted, submitSeconds,
         Double(submitted) / submitSeconds)
         + (slipped > 0
           ? "; \(slipped) submissions waited for one of \(concurrency) in flight to finish" : ""))
@@ -103,7 +105,8 @@ struct LendingLoadCommand: AsyncParsableCommand {
   }
 
   /// Waits until no application of the run is NEW, SCORING or ACCEPTED.
-  private func waitUntilDrained(_ origination: Origination.Client, createdAfter: Date) async throws {
+  private func waitUntilDrained(_ origination: Origination.Client, createdAfter: Date) async throws
+  {
     let deadline = ContinuousClock.now + .seconds(drainTimeout)
     while true {
       var open = 0

@@ -17,13 +17,15 @@ enum LendingText {
       whole = String(whole.dropLast(3))
     }
     let cents = magnitude % 100
-    let text = (negative ? "-" : "") + whole + grouped + "." + (cents < 10 ? "0" : "") + String(cents)
+    let text =
+      (negative ? "-" : "") + whole + grouped + "." + (cents < 10 ? "0" : "") + String(cents)
     return currency ? text + " " + money.currency : text
   }
 
   /// An amount typed by a person (`300000`, `300000.50`, `300,000.5`) in minor units.
   static func minorUnits(parsing text: String) -> Int64? {
-    let digits = text.replacingOccurrences(of: ",", with: "").replacingOccurrences(of: "_", with: "")
+    let digits = text.replacingOccurrences(of: ",", with: "").replacingOccurrences(
+      of: "_", with: "")
     let parts = digits.split(separator: ".", omittingEmptySubsequences: false)
     guard parts.count <= 2, let whole = Int64(parts[0]), whole >= 0 else { return nil }
     var fraction: Int64 = 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import random
 import re
 import shutil
 import signal
@@ -50,9 +51,17 @@ def wirebank_path() -> pathlib.Path:
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A free port below Linux's ephemeral range (32768–60999), so that an outgoing connection
+    cannot take a killed service's port before the service is restarted on it."""
+    for _ in range(200):
+        port = random.randint(20000, 32000)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port found")
 
 
 def wait_until(condition, timeout: float, what: str, interval: float = 0.02):

@@ -97,3 +97,18 @@ def test_demo_runs_the_batch_to_the_end():
         assert any(status in row for row in rows)
     assert re.search(r"submit → agreement \(\d+ agreements, server timestamps\): p50", output)
     assert re.search(r"^\s+\d+\.\d s\s+submitted \d+/44", output, re.MULTILINE)
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["serve", "origination", "--port", "0"],
+     "origination calls scoring and product-engine: pass --peers"),
+    (["serve", "scoring", "--peers", "product-engine=127.0.0.1:1,billing=127.0.0.1:2"],
+     "expected service=host:port"),
+    (["serve", "scoring", "--peers", "product-engine=127.0.0.1:99999,origination=127.0.0.1:1"],
+     "the port must be between 1 and 65535"),
+    (["up", "--database-url", "postgresql://localhost/lending"], "needs {service}"),
+])
+def test_bad_command_lines_are_refused_before_anything_starts(arguments, message):
+    result = wirebank(*arguments)
+    assert result.returncode == 64, result.stdout + result.stderr
+    assert message in result.stderr

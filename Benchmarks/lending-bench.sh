@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Lending pipeline benchmark (issue 5): applications/s through Origination → Scoring → Product
+# Engine and submit → agreement latency, over real HTTP/2 on an embedded PostgreSQL with its
+# default, durable settings (fsync on). `wirebank up` runs the three services (one process, each
+# service on its own port and database, calling the others over HTTP/2); `wirebank lending load`
+# is the client, in a process of its own.
+#
+#   ./lending-bench.sh                  # build wirebank (release), run the default rows
+#   NO_BUILD=1 ./lending-bench.sh       # use the binary already built
+#   RATES="200 300" DURATION=30 ./lending-bench.sh
+#
+# Environment:
+#   RATES        offered applications/s, one row each, default "200 250 300"
+#   DURATION     seconds of submissions per row, default 20 (the first WARMUP not measured)
+#   WARMUP       seconds at the start of each row that are not measured, default 3
+#   SCRATCH      the build folder of the main package, default .build-release
+#   SETTINGS     "durable" (PostgreSQL defaults, the default) or "disposable" (fsync off)
+#   WORKDIR      where the cluster and logs go, default a fresh /tmp directory (removed)
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+RATES="${RATES:-200 250 300}"
+DURATION="${DURATION:-20}"
+WARMUP="${WARMUP:-3}"
+SCRATCH="${SCRATCH:-.build-release}"
+SETTINGS="${SETTINGS:-durable}"
+WORKDIR="${WORKDIR:-$(mktemp -d /tmp/lending-bench.XXXXXX)}"
+mkdir -p "$WORKDIR" && chmod 755 "$WORKDIR"  # as root, PostgreSQL runs as postgres
+bin="$root/$SCRATCH/release/wirebank"
+
+log() { printf '%s\n' "$*" >&2; }
+
+if [[ -z "${NO_BUILD:-}" ]]; then
+  log "building wirebank (release, $root/$SCRATCH) ..."
+  (cd "$root" && swift build -c release --product wirebank --scratch-path "$SCRATCH") >&2
+fi
+[[ -x "$bin" ]] || { log "error: $bin not found (build it, or unset NO_BUILD)"; exit 1; }
+
+up_pid=""
+cleanup() {
+  if [[ -n "$up_pid" ]] && kill -0 "$up_pid" 2>/dev/null; then
+    kill -TERM "$up_pid" 2>/dev/null || true
+    wait "$up_pid" 2>/dev/null || true
+  fi
+  if [[ "$SETTINGS" == disposable ]]; then "$bin" postgres stop --state-dir "$WORKDIR/state" >/dev/null 2>&1 || true; fi
+  rm -rf "$WORKDIR"
+}
+trap cleanup EXIT
+
+echo "Lending pipeline benchmark: wirebank up (3 services, HTTP/2 between them) + wirebank lending load"
+echo "machine: $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg); PostgreSQL settings: $SETTINGS"
+
+for rate in $RATES; do
+  state="$WORKDIR/state-$rate"
+  if [[ "$SETTINGS" == disposable ]]; then
+    "$bin" postgres start --state-dir "$state" --disposable >/dev/null
+  fi
+  WIREBANK_LOG_LEVEL=warning "$bin" up --base-port 0 --state-dir "$state" \
+    > "$WORKDIR/up-$rate.out" 2> "$WORKDIR/up-$rate.err" &
+  up_pid=$!
+  for _ in $(seq 1 600); do
+    grep -q '^data:' "$WORKDIR/up-$rate.out" 2>/dev/null && break
+    kill -0 "$up_pid" 2>/dev/null || { cat "$WORKDIR/up-$rate.err" >&2; exit 1; }
+    sleep 0.1
+  done
+  origination=$(sed -n 's/^origination listening on //p' "$WORKDIR/up-$rate.out")
+  engine=$(sed -n 's/^product-engine listening on //p' "$WORKDIR/up-$rate.out")
+  echo
+  echo "== offered $rate applications/s for $DURATION s (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+  "$bin" lending load --origination "$origination" --product-engine "$engine" \
+    --rate "$rate" --duration "$DURATION" --warmup "$WARMUP"
+  kill -TERM "$up_pid"
+  wait "$up_pid" || true
+  up_pid=""
+  if [[ "$SETTINGS" == disposable ]]; then "$bin" postgres stop --state-dir "$state" >/dev/null; fi
+  warnings=$(grep -c -E ' (warning|error|critical) ' "$WORKDIR/up-$rate.err" || true)
+  echo "services' warnings and errors during the row: $warnings"
+done
