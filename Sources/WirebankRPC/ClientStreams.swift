@@ -1,38 +1,7 @@
 import WirebankProtobuf
 
 /// Writes the request messages of a client- or bidirectional-streaming call.
-public struct RequestWriter<Message: ProtobufMessage>: Sendable {
-  private let writeMessage: @Sendable (Message, _ compressed: Bool?) async throws -> Void
-
-  init(writeMessage: @escaping @Sendable (Message, Bool?) async throws -> Void) {
-    self.writeMessage = writeMessage
-  }
-
-  /// A writer that hands each message to `write`, for testing request producers.
-  public init(_ write: @escaping @Sendable (Message) async throws -> Void) {
-    self.init { message, _ in try await write(message) }
-  }
-
-  /// Sends one request message, compressed if the call's `CallOptions.compression` is set.
-  ///
-  /// Suspends while the transport applies back-pressure.
-  /// - Throws: `RPCError` when the message cannot be encoded or the call ended with an error.
-  public func write(_ message: Message) async throws {
-    try await writeMessage(message, nil)
-  }
-
-  /// Sends one request message, choosing its compression for this message alone.
-  /// - Throws: `RPCError` when the message cannot be encoded or the call ended with an error.
-  public func write(_ message: Message, compressed: Bool) async throws {
-    try await writeMessage(message, compressed)
-  }
-
-  /// Sends `messages` in order.
-  /// - Throws: as `write(_:)`, stopping at the first failure.
-  public func write(contentsOf messages: some Sequence<Message>) async throws {
-    for message in messages { try await write(message) }
-  }
-}
+public typealias RequestWriter<Message: ProtobufMessage> = MessageWriter<Message>
 
 /// The response messages of a server- or bidirectional-streaming call, as a client reads them.
 ///

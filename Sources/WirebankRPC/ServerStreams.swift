@@ -51,19 +51,25 @@ public struct RequestStream<Message: ProtobufMessage>: AsyncSequence, Sendable {
 }
 
 /// Writes the response messages of a server- or bidirectional-streaming call.
-public struct ResponseWriter<Message: ProtobufMessage>: Sendable {
+public typealias ResponseWriter<Message: ProtobufMessage> = MessageWriter<Message>
+
+/// Writes the messages of one side of a streaming call: requests on the client
+/// (`RequestWriter`), responses on the server (`ResponseWriter`).
+public struct MessageWriter<Message: ProtobufMessage>: Sendable {
   private let writeMessage: @Sendable (Message, _ compressed: Bool?) async throws -> Void
 
   init(writeMessage: @escaping @Sendable (Message, Bool?) async throws -> Void) {
     self.writeMessage = writeMessage
   }
 
-  /// A writer that hands each message to `write`, for calling handlers directly in tests.
+  /// A writer that hands each message to `write`, for tests that call producers or handlers
+  /// directly.
   public init(_ write: @escaping @Sendable (Message) async throws -> Void) {
     self.init { message, _ in try await write(message) }
   }
 
-  /// Sends one response message, compressed if `ServerContext.compressesResponses` says so.
+  /// Sends one message, compressed if the call negotiated compression (the client's
+  /// `CallOptions.compression`, the server's `ServerContext.compressesResponses`).
   ///
   /// Suspends while the transport applies back-pressure.
   /// - Throws: `RPCError` when the message cannot be encoded; an error when the call has
@@ -72,9 +78,8 @@ public struct ResponseWriter<Message: ProtobufMessage>: Sendable {
     try await writeMessage(message, nil)
   }
 
-  /// Sends one response message, choosing its compression for this message alone.
-  /// - Throws: `RPCError` when the message cannot be encoded; an error when the call has
-  ///   ended or was cancelled.
+  /// Sends one message, choosing its compression for this message alone.
+  /// - Throws: as `write(_:)`.
   public func write(_ message: Message, compressed: Bool) async throws {
     try await writeMessage(message, compressed)
   }
