@@ -86,10 +86,18 @@ enum Varint {
   }
 
   static func read(_ buffer: UnsafeBufferPointer<UInt8>, _ index: inout Int) -> UInt64? {
+    guard let base = buffer.baseAddress else { return nil }
+    return read(base, &index, end: buffer.count)
+  }
+
+  /// Reads a varint at `index` (advancing it) from bytes that end at `end`; nil when it is
+  /// truncated or longer than 10 bytes. For input already validated, or error reporting: the
+  /// validator's own reader says which of the two faults it is.
+  static func read(_ bytes: UnsafePointer<UInt8>, _ index: inout Int, end: Int) -> UInt64? {
     var result: UInt64 = 0
     var shift: UInt64 = 0
-    while index < buffer.count, shift < 70 {
-      let byte = buffer[index]
+    while index < end, shift < 70 {
+      let byte = bytes[index]
       index += 1
       result |= UInt64(byte & 0x7f) << shift
       if byte & 0x80 == 0 { return result }

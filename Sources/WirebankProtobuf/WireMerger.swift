@@ -94,18 +94,9 @@ enum WireMerger {
   ) -> [Occurrence] {
     var result: [Occurrence] = []
     var index = bytes.startIndex
-    func varint() -> UInt64 {
-      var value: UInt64 = 0
-      var shift: UInt64 = 0
-      while index < bytes.endIndex {
-        let byte = bytes[index]
-        index += 1
-        value |= UInt64(byte & 0x7f) << shift
-        if byte & 0x80 == 0 { break }
-        shift += 7
-      }
-      return value
-    }
+    // The bytes passed the validator, so every varint is complete.
+    guard let base = bytes.base.baseAddress else { return [] }
+    func varint() -> UInt64 { Varint.read(base, &index, end: bytes.endIndex) ?? 0 }
     while index < bytes.endIndex {
       let start = index
       let tag = varint()

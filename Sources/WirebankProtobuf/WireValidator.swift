@@ -180,16 +180,16 @@ struct FieldLocator {
     var end = end
     scan: while index < end {
       let tagStart = index
-      guard let tag = read(&index, end) else { break }
+      guard let tag = Varint.read(bytes, &index, end: end) else { break }
       let field = protobuf_c_message_descriptor_get_field(descriptor, UInt32(truncatingIfNeeded: tag >> 3))
       let fieldEnd: Int
       var payloadStart = index
       switch tag & 7 {
-      case 0: _ = read(&index, end); fieldEnd = index
+      case 0: _ = Varint.read(bytes, &index, end: end); fieldEnd = index
       case 1: fieldEnd = index + 8
       case 5: fieldEnd = index + 4
       case 2:
-        guard let length = read(&index, end) else { break scan }
+        guard let length = Varint.read(bytes, &index, end: end) else { break scan }
         payloadStart = index
         fieldEnd = length <= UInt64(end - index) ? index + Int(length) : end
       default: fieldEnd = index
@@ -208,19 +208,6 @@ struct FieldLocator {
       index = fieldEnd
     }
     return path
-  }
-
-  private func read(_ index: inout Int, _ end: Int) -> UInt64? {
-    var result: UInt64 = 0
-    var shift: UInt64 = 0
-    while index < end, shift < 70 {
-      let byte = bytes[index]
-      index += 1
-      result |= UInt64(byte & 0x7f) << shift
-      if byte & 0x80 == 0 { return result }
-      shift += 7
-    }
-    return nil
   }
 }
 
