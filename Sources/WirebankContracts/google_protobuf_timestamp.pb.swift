@@ -133,7 +133,7 @@ extension Google_Protobuf_Timestamp {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     seconds = source.pointee.seconds
     nanos = source.pointee.nanos
     unknownFields = UnknownFields(source.pointee.base)

@@ -117,7 +117,7 @@ extension Grpc_Health_V1_HealthCheckRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     service = arena.swiftString(source.pointee.service)
     unknownFields = UnknownFields(source.pointee.base)
   }
@@ -142,7 +142,7 @@ extension Grpc_Health_V1_HealthCheckResponse {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     status = Grpc_Health_V1_HealthCheckResponse.ServingStatus(protoValue: source.pointee.status)
     unknownFields = UnknownFields(source.pointee.base)
   }
@@ -166,7 +166,7 @@ extension Grpc_Health_V1_HealthListRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -202,7 +202,7 @@ extension Grpc_Health_V1_HealthListResponse {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     if source.pointee.n_statuses > 0, let entries = source.pointee.statuses {
       var map = [String: Grpc_Health_V1_HealthCheckResponse](minimumCapacity: source.pointee.n_statuses)
       for position in 0..<source.pointee.n_statuses {

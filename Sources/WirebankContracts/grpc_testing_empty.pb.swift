@@ -33,7 +33,7 @@ extension Grpc_Testing_Empty {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     unknownFields = UnknownFields(source.pointee.base)
   }
 

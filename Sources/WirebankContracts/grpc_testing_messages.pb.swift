@@ -304,7 +304,7 @@ extension Grpc_Testing_BoolValue {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     value = source.pointee.value != 0
     unknownFields = UnknownFields(source.pointee.base)
   }
@@ -332,7 +332,7 @@ extension Grpc_Testing_Payload {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     type = Grpc_Testing_PayloadType(protoValue: source.pointee.type)
     body = arena.swiftData(source.pointee.body)
     unknownFields = UnknownFields(source.pointee.base)
@@ -362,7 +362,7 @@ extension Grpc_Testing_EchoStatus {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     code = source.pointee.code
     message = arena.swiftString(source.pointee.message)
     unknownFields = UnknownFields(source.pointee.base)
@@ -409,18 +409,18 @@ extension Grpc_Testing_SimpleRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     responseType = Grpc_Testing_PayloadType(protoValue: source.pointee.response_type)
     responseSize = source.pointee.response_size
-    payload = arena.swiftMessage(source.pointee.payload)
+    arena.read(source.pointee.payload, into: &payload)
     fillUsername = source.pointee.fill_username != 0
     fillOauthScope = source.pointee.fill_oauth_scope != 0
-    responseCompressed = arena.swiftMessage(source.pointee.response_compressed)
-    responseStatus = arena.swiftMessage(source.pointee.response_status)
-    expectCompressed = arena.swiftMessage(source.pointee.expect_compressed)
+    arena.read(source.pointee.response_compressed, into: &responseCompressed)
+    arena.read(source.pointee.response_status, into: &responseStatus)
+    arena.read(source.pointee.expect_compressed, into: &expectCompressed)
     fillServerId = source.pointee.fill_server_id != 0
     fillGrpclbRouteType = source.pointee.fill_grpclb_route_type != 0
-    orcaPerQueryReport = arena.swiftMessage(source.pointee.orca_per_query_report)
+    arena.read(source.pointee.orca_per_query_report, into: &orcaPerQueryReport)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -469,8 +469,8 @@ extension Grpc_Testing_SimpleResponse {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
-    payload = arena.swiftMessage(source.pointee.payload)
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+    arena.read(source.pointee.payload, into: &payload)
     username = arena.swiftString(source.pointee.username)
     oauthScope = arena.swiftString(source.pointee.oauth_scope)
     serverId = arena.swiftString(source.pointee.server_id)
@@ -509,9 +509,9 @@ extension Grpc_Testing_StreamingInputCallRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
-    payload = arena.swiftMessage(source.pointee.payload)
-    expectCompressed = arena.swiftMessage(source.pointee.expect_compressed)
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+    arena.read(source.pointee.payload, into: &payload)
+    arena.read(source.pointee.expect_compressed, into: &expectCompressed)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -536,7 +536,7 @@ extension Grpc_Testing_StreamingInputCallResponse {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     aggregatedPayloadSize = source.pointee.aggregated_payload_size
     unknownFields = UnknownFields(source.pointee.base)
   }
@@ -565,10 +565,10 @@ extension Grpc_Testing_ResponseParameters {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     size = source.pointee.size
     intervalUs = source.pointee.interval_us
-    compressed = arena.swiftMessage(source.pointee.compressed)
+    arena.read(source.pointee.compressed, into: &compressed)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -605,12 +605,12 @@ extension Grpc_Testing_StreamingOutputCallRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     responseType = Grpc_Testing_PayloadType(protoValue: source.pointee.response_type)
     responseParameters = arena.swiftMessages(source.pointee.response_parameters, count: source.pointee.n_response_parameters)
-    payload = arena.swiftMessage(source.pointee.payload)
-    responseStatus = arena.swiftMessage(source.pointee.response_status)
-    orcaOobReport = arena.swiftMessage(source.pointee.orca_oob_report)
+    arena.read(source.pointee.payload, into: &payload)
+    arena.read(source.pointee.response_status, into: &responseStatus)
+    arena.read(source.pointee.orca_oob_report, into: &orcaOobReport)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -640,8 +640,8 @@ extension Grpc_Testing_StreamingOutputCallResponse {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
-    payload = arena.swiftMessage(source.pointee.payload)
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+    arena.read(source.pointee.payload, into: &payload)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -665,7 +665,7 @@ extension Grpc_Testing_ReconnectParams {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     maxReconnectBackoffMs = source.pointee.max_reconnect_backoff_ms
     unknownFields = UnknownFields(source.pointee.base)
   }
@@ -692,7 +692,7 @@ extension Grpc_Testing_ReconnectInfo {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     passed = source.pointee.passed != 0
     backoffMs = arena.swiftScalars(source.pointee.backoff_ms, count: source.pointee.n_backoff_ms)
     unknownFields = UnknownFields(source.pointee.base)
@@ -752,7 +752,7 @@ extension Grpc_Testing_TestOrcaReport {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     cpuUtilization = source.pointee.cpu_utilization
     memoryUtilization = source.pointee.memory_utilization
     if source.pointee.n_request_cost > 0, let entries = source.pointee.request_cost {

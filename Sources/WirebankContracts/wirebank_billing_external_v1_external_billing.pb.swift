@@ -298,10 +298,10 @@ extension ExternalBillingClient {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     clientId = arena.swiftString(source.pointee.client_id)
     name = arena.swiftString(source.pointee.name)
-    createdAt = arena.swiftMessage(source.pointee.created_at)
+    arena.read(source.pointee.created_at, into: &createdAt)
     if source.pointee.n_attributes > 0, let entries = source.pointee.attributes {
       var map = [String: String](minimumCapacity: source.pointee.n_attributes)
       for position in 0..<source.pointee.n_attributes {
@@ -350,7 +350,7 @@ extension ExternalBillingPayer {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     payerId = arena.swiftString(source.pointee.payer_id)
     clientId = arena.swiftString(source.pointee.client_id)
     legalName = arena.swiftString(source.pointee.legal_name)
@@ -399,13 +399,13 @@ extension ExternalBillingContract {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     contractId = arena.swiftString(source.pointee.contract_id)
     clientId = arena.swiftString(source.pointee.client_id)
     payerId = arena.swiftString(source.pointee.payer_id)
     kind = ExternalBillingContractKind(protoValue: source.pointee.kind)
     currency = arena.swiftString(source.pointee.currency)
-    startDate = arena.swiftMessage(source.pointee.start_date)
+    arena.read(source.pointee.start_date, into: &startDate)
     contractNumber = arena.swiftString(source.pointee.contract_number)
     unknownFields = UnknownFields(source.pointee.base)
   }
@@ -457,15 +457,15 @@ extension ExternalBillingExternalBill {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     billId = arena.swiftString(source.pointee.bill_id)
     contractId = arena.swiftString(source.pointee.contract_id)
-    amount = arena.swiftMessage(source.pointee.amount)
-    paid = arena.swiftMessage(source.pointee.paid)
+    arena.read(source.pointee.amount, into: &amount)
+    arena.read(source.pointee.paid, into: &paid)
     status = ExternalBillingExternalBillStatus(protoValue: source.pointee.status)
     pdfUrl = arena.swiftString(source.pointee.pdf_url)
-    dueDate = arena.swiftMessage(source.pointee.due_date)
-    issuedAt = arena.swiftMessage(source.pointee.issued_at)
+    arena.read(source.pointee.due_date, into: &dueDate)
+    arena.read(source.pointee.issued_at, into: &issuedAt)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -515,7 +515,7 @@ extension ExternalBillingCreateClientRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     idempotencyKey = arena.swiftString(source.pointee.idempotency_key)
     name = arena.swiftString(source.pointee.name)
     if source.pointee.n_attributes > 0, let entries = source.pointee.attributes {
@@ -583,7 +583,7 @@ extension ExternalBillingCreatePayerRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     idempotencyKey = arena.swiftString(source.pointee.idempotency_key)
     clientId = arena.swiftString(source.pointee.client_id)
     legalName = arena.swiftString(source.pointee.legal_name)
@@ -641,13 +641,13 @@ extension ExternalBillingCreateContractRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     idempotencyKey = arena.swiftString(source.pointee.idempotency_key)
     clientId = arena.swiftString(source.pointee.client_id)
     payerId = arena.swiftString(source.pointee.payer_id)
     kind = ExternalBillingContractKind(protoValue: source.pointee.kind)
     currency = arena.swiftString(source.pointee.currency)
-    startDate = arena.swiftMessage(source.pointee.start_date)
+    arena.read(source.pointee.start_date, into: &startDate)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -686,11 +686,11 @@ extension ExternalBillingIssueBillRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     idempotencyKey = arena.swiftString(source.pointee.idempotency_key)
     contractId = arena.swiftString(source.pointee.contract_id)
     lines = arena.swiftMessages(source.pointee.lines, count: source.pointee.n_lines)
-    dueDate = arena.swiftMessage(source.pointee.due_date)
+    arena.read(source.pointee.due_date, into: &dueDate)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -722,9 +722,9 @@ extension ExternalBillingIssueBillRequest.Line {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     text = arena.swiftString(source.pointee.text)
-    amount = arena.swiftMessage(source.pointee.amount)
+    arena.read(source.pointee.amount, into: &amount)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -751,7 +751,7 @@ extension ExternalBillingGetBillRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     billId = arena.swiftString(source.pointee.bill_id)
     unknownFields = UnknownFields(source.pointee.base)
   }

@@ -481,7 +481,7 @@ extension BillingRequisites {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     legalName = arena.swiftString(source.pointee.legal_name)
     taxId = arena.swiftString(source.pointee.tax_id)
     taxRegistrationCode = arena.swiftString(source.pointee.tax_registration_code)
@@ -537,13 +537,13 @@ extension BillingAccount {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     accountType = BillingAccountType(protoValue: source.pointee.account_type)
     state = BillingAccountState(protoValue: source.pointee.state)
     externalClientId = arena.swiftString(source.pointee.external_client_id)
     externalPayerId = arena.swiftString(source.pointee.external_payer_id)
     externalContractId = arena.swiftString(source.pointee.external_contract_id)
-    currentBalance = arena.swiftMessage(source.pointee.current_balance)
+    arena.read(source.pointee.current_balance, into: &currentBalance)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -586,13 +586,13 @@ extension BillingDealer {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     dealerId = arena.swiftString(source.pointee.dealer_id)
     cmeDealerId = arena.swiftString(source.pointee.cme_dealer_id)
-    requisites = arena.swiftMessage(source.pointee.requisites)
+    arena.read(source.pointee.requisites, into: &requisites)
     accounts = arena.swiftMessages(source.pointee.accounts, count: source.pointee.n_accounts)
     fastBuyoutEnabled = source.pointee.fast_buyout_enabled != 0
-    registeredAt = arena.swiftMessage(source.pointee.registered_at)
+    arena.read(source.pointee.registered_at, into: &registeredAt)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -647,18 +647,18 @@ extension BillingBill {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     billId = arena.swiftString(source.pointee.bill_id)
     dealerId = arena.swiftString(source.pointee.dealer_id)
     accountType = BillingAccountType(protoValue: source.pointee.account_type)
     operation = BillingOperation(protoValue: source.pointee.operation)
-    commonSum = arena.swiftMessage(source.pointee.common_sum)
-    paidSum = arena.swiftMessage(source.pointee.paid_sum)
+    arena.read(source.pointee.common_sum, into: &commonSum)
+    arena.read(source.pointee.paid_sum, into: &paidSum)
     status = BillingBillStatus(protoValue: source.pointee.status)
     pdfUrl = arena.swiftString(source.pointee.pdf_url)
     externalBillId = arena.swiftString(source.pointee.external_bill_id)
     dealId = arena.swiftString(source.pointee.deal_id)
-    createdAt = arena.swiftMessage(source.pointee.created_at)
+    arena.read(source.pointee.created_at, into: &createdAt)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -700,10 +700,10 @@ extension BillingRegisterDealerRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     idempotencyKey = arena.swiftString(source.pointee.idempotency_key)
     cmeDealerId = arena.swiftString(source.pointee.cme_dealer_id)
-    requisites = arena.swiftMessage(source.pointee.requisites)
+    arena.read(source.pointee.requisites, into: &requisites)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -731,7 +731,7 @@ extension BillingGetDealerRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     cmeDealerId = arena.swiftString(source.pointee.cme_dealer_id)
     unknownFields = UnknownFields(source.pointee.base)
   }
@@ -761,7 +761,7 @@ extension BillingAddFastBuyoutRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     idempotencyKey = arena.swiftString(source.pointee.idempotency_key)
     cmeDealerId = arena.swiftString(source.pointee.cme_dealer_id)
     unknownFields = UnknownFields(source.pointee.base)
@@ -796,10 +796,10 @@ extension BillingUpdateRequisitesRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     idempotencyKey = arena.swiftString(source.pointee.idempotency_key)
     cmeDealerId = arena.swiftString(source.pointee.cme_dealer_id)
-    update = arena.swiftMessage(source.pointee.update)
+    arena.read(source.pointee.update, into: &update)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -854,7 +854,7 @@ extension BillingUpdateRequisitesRequest.RequisitesUpdate {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     if let value = source.pointee.legal_name { legalName = arena.swiftString(value) }
     if let value = source.pointee.tax_id { taxId = arena.swiftString(value) }
     if let value = source.pointee.tax_registration_code { taxRegistrationCode = arena.swiftString(value) }
@@ -915,7 +915,7 @@ extension BillingCreateBillRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     idempotencyKey = arena.swiftString(source.pointee.idempotency_key)
     cmeDealerId = arena.swiftString(source.pointee.cme_dealer_id)
     operation = BillingOperation(protoValue: source.pointee.operation)
@@ -956,8 +956,8 @@ extension BillingCreateBillRequest.Reward {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
-    saleAmount = arena.swiftMessage(source.pointee.sale_amount)
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+    arena.read(source.pointee.sale_amount, into: &saleAmount)
     rewardBp = source.pointee.reward_bp
     unknownFields = UnknownFields(source.pointee.base)
   }
@@ -985,8 +985,8 @@ extension BillingCreateBillRequest.Settlement {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
-    settlementSum = arena.swiftMessage(source.pointee.settlement_sum)
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+    arena.read(source.pointee.settlement_sum, into: &settlementSum)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -1023,9 +1023,9 @@ extension BillingGetBillsByDealerRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     cmeDealerId = arena.swiftString(source.pointee.cme_dealer_id)
-    page = arena.swiftMessage(source.pointee.page)
+    arena.read(source.pointee.page, into: &page)
     if source.pointee.has_status != 0 { status = BillingBillStatus(protoValue: source.pointee.status) }
     if source.pointee.has_account_type != 0 { accountType = BillingAccountType(protoValue: source.pointee.account_type) }
     unknownFields = UnknownFields(source.pointee.base)
@@ -1072,9 +1072,9 @@ extension BillingGetBillsByDealerResponse {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     bills = arena.swiftMessages(source.pointee.bills, count: source.pointee.n_bills)
-    page = arena.swiftMessage(source.pointee.page)
+    arena.read(source.pointee.page, into: &page)
     if source.pointee.n_outstanding_by_currency > 0, let entries = source.pointee.outstanding_by_currency {
       var map = [String: CommonMoney](minimumCapacity: source.pointee.n_outstanding_by_currency)
       for position in 0..<source.pointee.n_outstanding_by_currency {

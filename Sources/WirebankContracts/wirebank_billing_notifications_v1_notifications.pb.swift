@@ -133,7 +133,7 @@ extension PaymentNotificationsBillRef {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     externalBillId = arena.swiftString(source.pointee.external_bill_id)
     externalContractId = arena.swiftString(source.pointee.external_contract_id)
     unknownFields = UnknownFields(source.pointee.base)
@@ -174,11 +174,11 @@ extension PaymentNotificationsPaymentNotification {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     paymentId = arena.swiftString(source.pointee.payment_id)
-    bill = arena.swiftMessage(source.pointee.bill)
-    paid = arena.swiftMessage(source.pointee.paid)
-    paidAt = arena.swiftMessage(source.pointee.paid_at)
+    arena.read(source.pointee.bill, into: &bill)
+    arena.read(source.pointee.paid, into: &paid)
+    arena.read(source.pointee.paid_at, into: &paidAt)
     bankReference = arena.swiftString(source.pointee.bank_reference)
     unknownFields = UnknownFields(source.pointee.base)
   }
@@ -209,8 +209,8 @@ extension PaymentNotificationsNotifyRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
-    notification = arena.swiftMessage(source.pointee.notification)
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+    arena.read(source.pointee.notification, into: &notification)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -243,11 +243,11 @@ extension PaymentNotificationsNotifyResponse {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     outcome = PaymentNotificationsNotifyOutcome(protoValue: source.pointee.outcome)
-    appliedToBill = arena.swiftMessage(source.pointee.applied_to_bill)
-    creditedToBalance = arena.swiftMessage(source.pointee.credited_to_balance)
-    billPaidSum = arena.swiftMessage(source.pointee.bill_paid_sum)
+    arena.read(source.pointee.applied_to_bill, into: &appliedToBill)
+    arena.read(source.pointee.credited_to_balance, into: &creditedToBalance)
+    arena.read(source.pointee.bill_paid_sum, into: &billPaidSum)
     unknownFields = UnknownFields(source.pointee.base)
   }
 

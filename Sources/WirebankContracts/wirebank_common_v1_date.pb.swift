@@ -42,7 +42,7 @@ extension CommonDate {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     year = source.pointee.year
     month = source.pointee.month
     day = source.pointee.day

@@ -101,7 +101,7 @@ extension CommonFieldViolation {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     field = arena.swiftString(source.pointee.field)
     descriptionText = arena.swiftString(source.pointee.description_text)
     unknownFields = UnknownFields(source.pointee.base)
@@ -129,7 +129,7 @@ extension CommonBadRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     fieldViolations = arena.swiftMessages(source.pointee.field_violations, count: source.pointee.n_field_violations)
     unknownFields = UnknownFields(source.pointee.base)
   }
@@ -173,7 +173,7 @@ extension CommonErrorInfo {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     reason = arena.swiftString(source.pointee.reason)
     domain = arena.swiftString(source.pointee.domain)
     if source.pointee.n_metadata > 0, let entries = source.pointee.metadata {
@@ -217,7 +217,7 @@ extension CommonStatusDetail {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     typeUrl = arena.swiftString(source.pointee.type_url)
     value = arena.swiftData(source.pointee.value)
     unknownFields = UnknownFields(source.pointee.base)
@@ -249,7 +249,7 @@ extension CommonStatus {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     code = source.pointee.code
     message = arena.swiftString(source.pointee.message)
     details = arena.swiftMessages(source.pointee.details, count: source.pointee.n_details)

@@ -43,7 +43,7 @@ extension CommonMoney {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     amountMinor = source.pointee.amount_minor
     currency = arena.swiftString(source.pointee.currency)
     unknownFields = UnknownFields(source.pointee.base)

@@ -55,7 +55,7 @@ extension CommonPageRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     pageSize = source.pointee.page_size
     pageToken = arena.swiftString(source.pointee.page_token)
     unknownFields = UnknownFields(source.pointee.base)
@@ -84,7 +84,7 @@ extension CommonPageInfo {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     nextPageToken = arena.swiftString(source.pointee.next_page_token)
     unknownFields = UnknownFields(source.pointee.base)
   }

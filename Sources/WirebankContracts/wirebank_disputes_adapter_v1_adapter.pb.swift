@@ -284,7 +284,7 @@ extension DisputeAdapterEvidence {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     fileName = arena.swiftString(source.pointee.file_name)
     contentType = arena.swiftString(source.pointee.content_type)
     content = arena.swiftData(source.pointee.content)
@@ -329,10 +329,10 @@ extension DisputeAdapterCreateDisputeRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     idempotencyKey = arena.swiftString(source.pointee.idempotency_key)
     paymentId = arena.swiftString(source.pointee.payment_id)
-    amount = arena.swiftMessage(source.pointee.amount)
+    arena.read(source.pointee.amount, into: &amount)
     reasonCode = arena.swiftString(source.pointee.reason_code)
     comment = arena.swiftString(source.pointee.comment)
     evidence = arena.swiftMessages(source.pointee.evidence, count: source.pointee.n_evidence)
@@ -367,7 +367,7 @@ extension DisputeAdapterCreateDisputeResponse {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     providerDisputeId = arena.swiftString(source.pointee.provider_dispute_id)
     status = DisputeAdapterProviderDisputeStatus(protoValue: source.pointee.status)
     unknownFields = UnknownFields(source.pointee.base)
@@ -396,7 +396,7 @@ extension DisputeAdapterGetDisputeStatusRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     providerDisputeId = arena.swiftString(source.pointee.provider_dispute_id)
     unknownFields = UnknownFields(source.pointee.base)
   }
@@ -433,12 +433,12 @@ extension DisputeAdapterGetDisputeStatusResponse {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     providerDisputeId = arena.swiftString(source.pointee.provider_dispute_id)
     status = DisputeAdapterProviderDisputeStatus(protoValue: source.pointee.status)
-    approvedAmount = arena.swiftMessage(source.pointee.approved_amount)
+    arena.read(source.pointee.approved_amount, into: &approvedAmount)
     providerStatus = arena.swiftString(source.pointee.provider_status)
-    updatedAt = arena.swiftMessage(source.pointee.updated_at)
+    arena.read(source.pointee.updated_at, into: &updatedAt)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -481,13 +481,13 @@ extension DisputeAdapterCorrection {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     correctionId = arena.swiftString(source.pointee.correction_id)
     providerDisputeId = arena.swiftString(source.pointee.provider_dispute_id)
     externalReference = arena.swiftString(source.pointee.external_reference)
-    amount = arena.swiftMessage(source.pointee.amount)
+    arena.read(source.pointee.amount, into: &amount)
     status = DisputeAdapterCorrectionStatus(protoValue: source.pointee.status)
-    createdAt = arena.swiftMessage(source.pointee.created_at)
+    arena.read(source.pointee.created_at, into: &createdAt)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -521,9 +521,9 @@ extension DisputeAdapterListCorrectionsRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     providerDisputeId = arena.swiftString(source.pointee.provider_dispute_id)
-    page = arena.swiftMessage(source.pointee.page)
+    arena.read(source.pointee.page, into: &page)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -552,9 +552,9 @@ extension DisputeAdapterListCorrectionsResponse {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     corrections = arena.swiftMessages(source.pointee.corrections, count: source.pointee.n_corrections)
-    page = arena.swiftMessage(source.pointee.page)
+    arena.read(source.pointee.page, into: &page)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -584,7 +584,7 @@ extension DisputeAdapterFindCorrectionRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     providerDisputeId = arena.swiftString(source.pointee.provider_dispute_id)
     externalReference = arena.swiftString(source.pointee.external_reference)
     unknownFields = UnknownFields(source.pointee.base)
@@ -613,8 +613,8 @@ extension DisputeAdapterFindCorrectionResponse {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
-    correction = arena.swiftMessage(source.pointee.correction)
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+    arena.read(source.pointee.correction, into: &correction)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -649,11 +649,11 @@ extension DisputeAdapterCreateCorrectionRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     idempotencyKey = arena.swiftString(source.pointee.idempotency_key)
     providerDisputeId = arena.swiftString(source.pointee.provider_dispute_id)
     externalReference = arena.swiftString(source.pointee.external_reference)
-    amount = arena.swiftMessage(source.pointee.amount)
+    arena.read(source.pointee.amount, into: &amount)
     unknownFields = UnknownFields(source.pointee.base)
   }
 

@@ -119,7 +119,7 @@ extension PaymentsGetPaymentStatusRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     paymentId = arena.swiftString(source.pointee.payment_id)
     unknownFields = UnknownFields(source.pointee.base)
   }
@@ -157,13 +157,13 @@ extension PaymentsGetPaymentStatusResponse {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     paymentId = arena.swiftString(source.pointee.payment_id)
     status = PaymentsPaymentStatus(protoValue: source.pointee.status)
     terminal = source.pointee.terminal != 0
-    amount = arena.swiftMessage(source.pointee.amount)
-    capturedAmount = arena.swiftMessage(source.pointee.captured_amount)
-    updatedAt = arena.swiftMessage(source.pointee.updated_at)
+    arena.read(source.pointee.amount, into: &amount)
+    arena.read(source.pointee.captured_amount, into: &capturedAmount)
+    arena.read(source.pointee.updated_at, into: &updatedAt)
     unknownFields = UnknownFields(source.pointee.base)
   }
 

@@ -331,7 +331,7 @@ extension DisputesAttachment {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     attachmentId = arena.swiftString(source.pointee.attachment_id)
     fileName = arena.swiftString(source.pointee.file_name)
     contentType = arena.swiftString(source.pointee.content_type)
@@ -408,19 +408,19 @@ extension DisputesDispute {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     disputeId = arena.swiftString(source.pointee.dispute_id)
     paymentId = arena.swiftString(source.pointee.payment_id)
     provider = arena.swiftString(source.pointee.provider)
-    amount = arena.swiftMessage(source.pointee.amount)
+    arena.read(source.pointee.amount, into: &amount)
     reason = DisputesDisputeReason(protoValue: source.pointee.reason)
     comment = arena.swiftString(source.pointee.comment)
     status = DisputesDisputeStatus(protoValue: source.pointee.status)
     providerDisputeId = arena.swiftString(source.pointee.provider_dispute_id)
     correctionId = arena.swiftString(source.pointee.correction_id)
     attachments = arena.swiftMessages(source.pointee.attachments, count: source.pointee.n_attachments)
-    createdAt = arena.swiftMessage(source.pointee.created_at)
-    updatedAt = arena.swiftMessage(source.pointee.updated_at)
+    arena.read(source.pointee.created_at, into: &createdAt)
+    arena.read(source.pointee.updated_at, into: &updatedAt)
     if source.pointee.n_metadata > 0, let entries = source.pointee.metadata {
       var map = [String: String](minimumCapacity: source.pointee.n_metadata)
       for position in 0..<source.pointee.n_metadata {
@@ -498,11 +498,11 @@ extension DisputesCreateDisputeRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     idempotencyKey = arena.swiftString(source.pointee.idempotency_key)
     paymentId = arena.swiftString(source.pointee.payment_id)
     provider = arena.swiftString(source.pointee.provider)
-    amount = arena.swiftMessage(source.pointee.amount)
+    arena.read(source.pointee.amount, into: &amount)
     reason = DisputesDisputeReason(protoValue: source.pointee.reason)
     comment = arena.swiftString(source.pointee.comment)
     attachments = arena.swiftMessages(source.pointee.attachments, count: source.pointee.n_attachments)
@@ -549,7 +549,7 @@ extension DisputesGetDisputeRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     disputeId = arena.swiftString(source.pointee.dispute_id)
     unknownFields = UnknownFields(source.pointee.base)
   }
@@ -586,8 +586,8 @@ extension DisputesListDisputesRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
-    page = arena.swiftMessage(source.pointee.page)
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+    arena.read(source.pointee.page, into: &page)
     if let value = source.pointee.payment_id { paymentId = arena.swiftString(value) }
     if source.pointee.has_status != 0 { status = DisputesDisputeStatus(protoValue: source.pointee.status) }
     if let value = source.pointee.provider { provider = arena.swiftString(value) }
@@ -621,9 +621,9 @@ extension DisputesListDisputesResponse {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     disputes = arena.swiftMessages(source.pointee.disputes, count: source.pointee.n_disputes)
-    page = arena.swiftMessage(source.pointee.page)
+    arena.read(source.pointee.page, into: &page)
     unknownFields = UnknownFields(source.pointee.base)
   }
 

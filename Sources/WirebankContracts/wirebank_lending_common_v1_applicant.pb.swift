@@ -135,7 +135,7 @@ extension LendingIdentityDocument {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     kind = LendingIdentityDocumentKind(protoValue: source.pointee.kind)
     issuingCountry = arena.swiftString(source.pointee.issuing_country)
     series = arena.swiftString(source.pointee.series)
@@ -189,15 +189,15 @@ extension LendingApplicant {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
-    identityDocument = arena.swiftMessage(source.pointee.identity_document)
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+    arena.read(source.pointee.identity_document, into: &identityDocument)
     firstName = arena.swiftString(source.pointee.first_name)
     lastName = arena.swiftString(source.pointee.last_name)
     middleName = arena.swiftString(source.pointee.middle_name)
-    birthDate = arena.swiftMessage(source.pointee.birth_date)
+    arena.read(source.pointee.birth_date, into: &birthDate)
     email = arena.swiftString(source.pointee.email)
     phone = arena.swiftString(source.pointee.phone)
-    monthlyIncome = arena.swiftMessage(source.pointee.monthly_income)
+    arena.read(source.pointee.monthly_income, into: &monthlyIncome)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -234,9 +234,9 @@ extension LendingLoanTerms {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     productCode = arena.swiftString(source.pointee.product_code)
-    principal = arena.swiftMessage(source.pointee.principal)
+    arena.read(source.pointee.principal, into: &principal)
     termMonths = source.pointee.term_months
     unknownFields = UnknownFields(source.pointee.base)
   }

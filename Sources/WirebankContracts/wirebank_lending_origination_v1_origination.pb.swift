@@ -253,16 +253,16 @@ extension OriginationApplication {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     applicationId = arena.swiftString(source.pointee.application_id)
-    applicant = arena.swiftMessage(source.pointee.applicant)
-    terms = arena.swiftMessage(source.pointee.terms)
+    arena.read(source.pointee.applicant, into: &applicant)
+    arena.read(source.pointee.terms, into: &terms)
     status = OriginationApplicationStatus(protoValue: source.pointee.status)
-    decision = arena.swiftMessage(source.pointee.decision)
+    arena.read(source.pointee.decision, into: &decision)
     agreementId = arena.swiftString(source.pointee.agreement_id)
     cancelReason = arena.swiftString(source.pointee.cancel_reason)
-    createdAt = arena.swiftMessage(source.pointee.created_at)
-    updatedAt = arena.swiftMessage(source.pointee.updated_at)
+    arena.read(source.pointee.created_at, into: &createdAt)
+    arena.read(source.pointee.updated_at, into: &updatedAt)
     if source.pointee.n_metadata > 0, let entries = source.pointee.metadata {
       var map = [String: String](minimumCapacity: source.pointee.n_metadata)
       for position in 0..<source.pointee.n_metadata {
@@ -328,10 +328,10 @@ extension OriginationSubmitApplicationRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     idempotencyKey = arena.swiftString(source.pointee.idempotency_key)
-    applicant = arena.swiftMessage(source.pointee.applicant)
-    terms = arena.swiftMessage(source.pointee.terms)
+    arena.read(source.pointee.applicant, into: &applicant)
+    arena.read(source.pointee.terms, into: &terms)
     if source.pointee.n_metadata > 0, let entries = source.pointee.metadata {
       var map = [String: String](minimumCapacity: source.pointee.n_metadata)
       for position in 0..<source.pointee.n_metadata {
@@ -372,8 +372,8 @@ extension OriginationSubmitApplicationResponse {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
-    application = arena.swiftMessage(source.pointee.application)
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+    arena.read(source.pointee.application, into: &application)
     deduplicated = source.pointee.deduplicated != 0
     unknownFields = UnknownFields(source.pointee.base)
   }
@@ -401,7 +401,7 @@ extension OriginationGetApplicationRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     applicationId = arena.swiftString(source.pointee.application_id)
     unknownFields = UnknownFields(source.pointee.base)
   }
@@ -438,11 +438,11 @@ extension OriginationListApplicationsRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
-    page = arena.swiftMessage(source.pointee.page)
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+    arena.read(source.pointee.page, into: &page)
     if source.pointee.has_status != 0 { status = OriginationApplicationStatus(protoValue: source.pointee.status) }
     if let value = source.pointee.identity_document_number { identityDocumentNumber = arena.swiftString(value) }
-    createdAfter = arena.swiftMessage(source.pointee.created_after)
+    arena.read(source.pointee.created_after, into: &createdAfter)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -473,9 +473,9 @@ extension OriginationListApplicationsResponse {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     applications = arena.swiftMessages(source.pointee.applications, count: source.pointee.n_applications)
-    page = arena.swiftMessage(source.pointee.page)
+    arena.read(source.pointee.page, into: &page)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -505,7 +505,7 @@ extension OriginationCancelApplicationRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     applicationId = arena.swiftString(source.pointee.application_id)
     reason = arena.swiftString(source.pointee.reason)
     unknownFields = UnknownFields(source.pointee.base)
@@ -534,8 +534,8 @@ extension OriginationReportDecisionRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
-    decision = arena.swiftMessage(source.pointee.decision)
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+    arena.read(source.pointee.decision, into: &decision)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -560,7 +560,7 @@ extension OriginationReportDecisionResponse {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     status = OriginationApplicationStatus(protoValue: source.pointee.status)
     alreadyRecorded = source.pointee.already_recorded != 0
     unknownFields = UnknownFields(source.pointee.base)

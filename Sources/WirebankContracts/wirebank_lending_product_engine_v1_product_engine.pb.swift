@@ -460,12 +460,12 @@ extension ProductEngineProduct {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     productCode = arena.swiftString(source.pointee.product_code)
     displayName = arena.swiftString(source.pointee.display_name)
     currency = arena.swiftString(source.pointee.currency)
-    minPrincipal = arena.swiftMessage(source.pointee.min_principal)
-    maxPrincipal = arena.swiftMessage(source.pointee.max_principal)
+    arena.read(source.pointee.min_principal, into: &minPrincipal)
+    arena.read(source.pointee.max_principal, into: &maxPrincipal)
     minTermMonths = source.pointee.min_term_months
     maxTermMonths = source.pointee.max_term_months
     annualRateBp = source.pointee.annual_rate_bp
@@ -545,20 +545,20 @@ extension ProductEngineAgreement {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     agreementId = arena.swiftString(source.pointee.agreement_id)
     applicationId = arena.swiftString(source.pointee.application_id)
     clientId = arena.swiftString(source.pointee.client_id)
-    terms = arena.swiftMessage(source.pointee.terms)
+    arena.read(source.pointee.terms, into: &terms)
     annualRateBp = source.pointee.annual_rate_bp
-    monthlyPayment = arena.swiftMessage(source.pointee.monthly_payment)
+    arena.read(source.pointee.monthly_payment, into: &monthlyPayment)
     status = ProductEngineAgreementStatus(protoValue: source.pointee.status)
-    outstandingPrincipal = arena.swiftMessage(source.pointee.outstanding_principal)
-    arrears = arena.swiftMessage(source.pointee.arrears)
+    arena.read(source.pointee.outstanding_principal, into: &outstandingPrincipal)
+    arena.read(source.pointee.arrears, into: &arrears)
     daysPastDue = source.pointee.days_past_due
-    createdAt = arena.swiftMessage(source.pointee.created_at)
-    disbursedAt = arena.swiftMessage(source.pointee.disbursed_at)
-    endedAt = arena.swiftMessage(source.pointee.ended_at)
+    arena.read(source.pointee.created_at, into: &createdAt)
+    arena.read(source.pointee.disbursed_at, into: &disbursedAt)
+    arena.read(source.pointee.ended_at, into: &endedAt)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -613,15 +613,15 @@ extension ProductEngineScheduleEntry {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     periodNumber = source.pointee.period_number
-    dueDate = arena.swiftMessage(source.pointee.due_date)
-    principal = arena.swiftMessage(source.pointee.principal)
-    interest = arena.swiftMessage(source.pointee.interest)
-    total = arena.swiftMessage(source.pointee.total)
-    remainingPrincipal = arena.swiftMessage(source.pointee.remaining_principal)
+    arena.read(source.pointee.due_date, into: &dueDate)
+    arena.read(source.pointee.principal, into: &principal)
+    arena.read(source.pointee.interest, into: &interest)
+    arena.read(source.pointee.total, into: &total)
+    arena.read(source.pointee.remaining_principal, into: &remainingPrincipal)
     status = ProductEngineScheduleEntryStatus(protoValue: source.pointee.status)
-    paid = arena.swiftMessage(source.pointee.paid)
+    arena.read(source.pointee.paid, into: &paid)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -662,11 +662,11 @@ extension ProductEngineSchedule {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     agreementId = arena.swiftString(source.pointee.agreement_id)
     entries = arena.swiftMessages(source.pointee.entries, count: source.pointee.n_entries)
-    totalInterest = arena.swiftMessage(source.pointee.total_interest)
-    totalPayable = arena.swiftMessage(source.pointee.total_payable)
+    arena.read(source.pointee.total_interest, into: &totalInterest)
+    arena.read(source.pointee.total_payable, into: &totalPayable)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -696,8 +696,8 @@ extension ProductEngineListProductsRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
-    page = arena.swiftMessage(source.pointee.page)
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+    arena.read(source.pointee.page, into: &page)
     includeInactive = source.pointee.include_inactive != 0
     unknownFields = UnknownFields(source.pointee.base)
   }
@@ -727,9 +727,9 @@ extension ProductEngineListProductsResponse {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     products = arena.swiftMessages(source.pointee.products, count: source.pointee.n_products)
-    page = arena.swiftMessage(source.pointee.page)
+    arena.read(source.pointee.page, into: &page)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -756,7 +756,7 @@ extension ProductEngineGetProductRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     productCode = arena.swiftString(source.pointee.product_code)
     unknownFields = UnknownFields(source.pointee.base)
   }
@@ -792,11 +792,11 @@ extension ProductEngineCreateAgreementRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     applicationId = arena.swiftString(source.pointee.application_id)
-    applicant = arena.swiftMessage(source.pointee.applicant)
-    terms = arena.swiftMessage(source.pointee.terms)
-    firstDueDate = arena.swiftMessage(source.pointee.first_due_date)
+    arena.read(source.pointee.applicant, into: &applicant)
+    arena.read(source.pointee.terms, into: &terms)
+    arena.read(source.pointee.first_due_date, into: &firstDueDate)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -826,8 +826,8 @@ extension ProductEngineCreateAgreementResponse {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
-    agreement = arena.swiftMessage(source.pointee.agreement)
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+    arena.read(source.pointee.agreement, into: &agreement)
     created = source.pointee.created != 0
     unknownFields = UnknownFields(source.pointee.base)
   }
@@ -855,7 +855,7 @@ extension ProductEngineGetAgreementRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     agreementId = arena.swiftString(source.pointee.agreement_id)
     unknownFields = UnknownFields(source.pointee.base)
   }
@@ -889,8 +889,8 @@ extension ProductEngineListAgreementsRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
-    page = arena.swiftMessage(source.pointee.page)
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+    arena.read(source.pointee.page, into: &page)
     if let value = source.pointee.client_id { clientId = arena.swiftString(value) }
     if source.pointee.has_status != 0 { status = ProductEngineAgreementStatus(protoValue: source.pointee.status) }
     unknownFields = UnknownFields(source.pointee.base)
@@ -922,9 +922,9 @@ extension ProductEngineListAgreementsResponse {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     agreements = arena.swiftMessages(source.pointee.agreements, count: source.pointee.n_agreements)
-    page = arena.swiftMessage(source.pointee.page)
+    arena.read(source.pointee.page, into: &page)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -951,7 +951,7 @@ extension ProductEngineGetScheduleRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     agreementId = arena.swiftString(source.pointee.agreement_id)
     unknownFields = UnknownFields(source.pointee.base)
   }
@@ -987,11 +987,11 @@ extension ProductEngineDisburseAgreementRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     agreementId = arena.swiftString(source.pointee.agreement_id)
     disbursementId = arena.swiftString(source.pointee.disbursement_id)
-    amount = arena.swiftMessage(source.pointee.amount)
-    disbursedAt = arena.swiftMessage(source.pointee.disbursed_at)
+    arena.read(source.pointee.amount, into: &amount)
+    arena.read(source.pointee.disbursed_at, into: &disbursedAt)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -1023,7 +1023,7 @@ extension ProductEngineCancelAgreementRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     agreementId = arena.swiftString(source.pointee.agreement_id)
     reason = arena.swiftString(source.pointee.reason)
     unknownFields = UnknownFields(source.pointee.base)
@@ -1061,8 +1061,8 @@ extension ProductEngineGetClientHistoryRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
-    proposedTerms = arena.swiftMessage(source.pointee.proposed_terms)
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+    arena.read(source.pointee.proposed_terms, into: &proposedTerms)
     switch source.pointee.client_case {
       case 1: client = .identityDocument(arena.swiftMessage(source.pointee.identity_document) ?? LendingIdentityDocument())
       case 2: client = .clientId(arena.swiftString(source.pointee.client_id))
@@ -1107,15 +1107,15 @@ extension ProductEngineGetClientHistoryResponse {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     knownClient = source.pointee.known_client != 0
     clientId = arena.swiftString(source.pointee.client_id)
     openAgreements = arena.swiftMessages(source.pointee.open_agreements, count: source.pointee.n_open_agreements)
     closedAgreementsCount = source.pointee.closed_agreements_count
     maxDaysPastDue = source.pointee.max_days_past_due
     maxDaysPastDueEver = source.pointee.max_days_past_due_ever
-    ptiInputs = arena.swiftMessage(source.pointee.pti_inputs)
-    asOf = arena.swiftMessage(source.pointee.as_of)
+    arena.read(source.pointee.pti_inputs, into: &ptiInputs)
+    arena.read(source.pointee.as_of, into: &asOf)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -1162,13 +1162,13 @@ extension ProductEngineGetClientHistoryResponse.AgreementSummary {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     agreementId = arena.swiftString(source.pointee.agreement_id)
     productCode = arena.swiftString(source.pointee.product_code)
     status = ProductEngineAgreementStatus(protoValue: source.pointee.status)
-    outstandingPrincipal = arena.swiftMessage(source.pointee.outstanding_principal)
-    monthlyPayment = arena.swiftMessage(source.pointee.monthly_payment)
-    arrears = arena.swiftMessage(source.pointee.arrears)
+    arena.read(source.pointee.outstanding_principal, into: &outstandingPrincipal)
+    arena.read(source.pointee.monthly_payment, into: &monthlyPayment)
+    arena.read(source.pointee.arrears, into: &arrears)
     daysPastDue = source.pointee.days_past_due
     unknownFields = UnknownFields(source.pointee.base)
   }
@@ -1203,9 +1203,9 @@ extension ProductEngineGetClientHistoryResponse.PaymentToIncomeInputs {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     existingMonthlyPayments = arena.swiftMessages(source.pointee.existing_monthly_payments, count: source.pointee.n_existing_monthly_payments)
-    proposedMonthlyPayment = arena.swiftMessage(source.pointee.proposed_monthly_payment)
+    arena.read(source.pointee.proposed_monthly_payment, into: &proposedMonthlyPayment)
     unknownFields = UnknownFields(source.pointee.base)
   }
 

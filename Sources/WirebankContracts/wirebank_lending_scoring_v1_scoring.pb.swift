@@ -269,11 +269,11 @@ extension ScoringScoreApplicationRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     applicationId = arena.swiftString(source.pointee.application_id)
-    applicant = arena.swiftMessage(source.pointee.applicant)
-    terms = arena.swiftMessage(source.pointee.terms)
-    submittedAt = arena.swiftMessage(source.pointee.submitted_at)
+    arena.read(source.pointee.applicant, into: &applicant)
+    arena.read(source.pointee.terms, into: &terms)
+    arena.read(source.pointee.submitted_at, into: &submittedAt)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -309,11 +309,11 @@ extension ScoringScoreApplicationResponse {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     applicationId = arena.swiftString(source.pointee.application_id)
     state = ScoringScoringState(protoValue: source.pointee.state)
-    receivedAt = arena.swiftMessage(source.pointee.received_at)
-    decision = arena.swiftMessage(source.pointee.decision)
+    arena.read(source.pointee.received_at, into: &receivedAt)
+    arena.read(source.pointee.decision, into: &decision)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -357,7 +357,7 @@ extension ScoringDecision {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     decisionId = arena.swiftString(source.pointee.decision_id)
     applicationId = arena.swiftString(source.pointee.application_id)
     outcome = ScoringDecisionOutcome(protoValue: source.pointee.outcome)
@@ -365,7 +365,7 @@ extension ScoringDecision {
     rules = arena.swiftMessages(source.pointee.rules, count: source.pointee.n_rules)
     paymentToIncomeBp = source.pointee.payment_to_income_bp
     policyVersion = arena.swiftString(source.pointee.policy_version)
-    decidedAt = arena.swiftMessage(source.pointee.decided_at)
+    arena.read(source.pointee.decided_at, into: &decidedAt)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -417,7 +417,7 @@ extension ScoringDecision.RuleResult {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     ruleId = arena.swiftString(source.pointee.rule_id)
     passed = source.pointee.passed != 0
     reasonCode = ScoringReasonCode(protoValue: source.pointee.reason_code)

@@ -227,10 +227,10 @@ extension AccountingBalance {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     userId = arena.swiftString(source.pointee.user_id)
-    amount = arena.swiftMessage(source.pointee.amount)
-    updatedAt = arena.swiftMessage(source.pointee.updated_at)
+    arena.read(source.pointee.amount, into: &amount)
+    arena.read(source.pointee.updated_at, into: &updatedAt)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -280,13 +280,13 @@ extension AccountingBalanceChange {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     changeId = arena.swiftString(source.pointee.change_id)
     userId = arena.swiftString(source.pointee.user_id)
-    amount = arena.swiftMessage(source.pointee.amount)
+    arena.read(source.pointee.amount, into: &amount)
     reason = AccountingBalanceChangeReason(protoValue: source.pointee.reason)
-    balanceAfter = arena.swiftMessage(source.pointee.balance_after)
-    occurredAt = arena.swiftMessage(source.pointee.occurred_at)
+    arena.read(source.pointee.balance_after, into: &balanceAfter)
+    arena.read(source.pointee.occurred_at, into: &occurredAt)
     switch source.pointee.subject_case {
       case 5: subject = .taskId(arena.swiftString(source.pointee.task_id))
       case 6: subject = .payoutId(arena.swiftString(source.pointee.payout_id))
@@ -324,7 +324,7 @@ extension AccountingGetBalanceRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     userId = arena.swiftString(source.pointee.user_id)
     unknownFields = UnknownFields(source.pointee.base)
   }
@@ -364,12 +364,12 @@ extension AccountingListBalanceChangesRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
-    page = arena.swiftMessage(source.pointee.page)
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+    arena.read(source.pointee.page, into: &page)
     if let value = source.pointee.user_id { userId = arena.swiftString(value) }
     if source.pointee.has_reason != 0 { reason = AccountingBalanceChangeReason(protoValue: source.pointee.reason) }
-    since = arena.swiftMessage(source.pointee.since)
-    until = arena.swiftMessage(source.pointee.until)
+    arena.read(source.pointee.since, into: &since)
+    arena.read(source.pointee.until, into: &until)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -401,9 +401,9 @@ extension AccountingListBalanceChangesResponse {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     changes = arena.swiftMessages(source.pointee.changes, count: source.pointee.n_changes)
-    page = arena.swiftMessage(source.pointee.page)
+    arena.read(source.pointee.page, into: &page)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -433,9 +433,9 @@ extension AccountingRunDailyPayoutRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     idempotencyKey = arena.swiftString(source.pointee.idempotency_key)
-    businessDay = arena.swiftMessage(source.pointee.business_day)
+    arena.read(source.pointee.business_day, into: &businessDay)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -471,12 +471,12 @@ extension AccountingRunDailyPayoutResponse {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     payoutRunId = arena.swiftString(source.pointee.payout_run_id)
-    businessDay = arena.swiftMessage(source.pointee.business_day)
+    arena.read(source.pointee.business_day, into: &businessDay)
     paidUsers = source.pointee.paid_users
     carriedOverUsers = source.pointee.carried_over_users
-    totalPaid = arena.swiftMessage(source.pointee.total_paid)
+    arena.read(source.pointee.total_paid, into: &totalPaid)
     alreadyRan = source.pointee.already_ran != 0
     unknownFields = UnknownFields(source.pointee.base)
   }
@@ -511,9 +511,9 @@ extension AccountingGetManagementEarningsRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
-    firstDay = arena.swiftMessage(source.pointee.first_day)
-    lastDay = arena.swiftMessage(source.pointee.last_day)
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+    arena.read(source.pointee.first_day, into: &firstDay)
+    arena.read(source.pointee.last_day, into: &lastDay)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -542,9 +542,9 @@ extension AccountingGetManagementEarningsResponse {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     days = arena.swiftMessages(source.pointee.days, count: source.pointee.n_days)
-    total = arena.swiftMessage(source.pointee.total)
+    arena.read(source.pointee.total, into: &total)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -574,9 +574,9 @@ extension AccountingGetManagementEarningsResponse.DailyEarnings {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
-    day = arena.swiftMessage(source.pointee.day)
-    earnings = arena.swiftMessage(source.pointee.earnings)
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+    arena.read(source.pointee.day, into: &day)
+    arena.read(source.pointee.earnings, into: &earnings)
     unknownFields = UnknownFields(source.pointee.base)
   }
 

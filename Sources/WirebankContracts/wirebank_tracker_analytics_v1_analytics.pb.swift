@@ -165,7 +165,7 @@ extension AnalyticsGetManagementEarningsTodayRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -196,10 +196,10 @@ extension AnalyticsGetManagementEarningsTodayResponse {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
-    day = arena.swiftMessage(source.pointee.day)
-    earnings = arena.swiftMessage(source.pointee.earnings)
-    asOf = arena.swiftMessage(source.pointee.as_of)
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+    arena.read(source.pointee.day, into: &day)
+    arena.read(source.pointee.earnings, into: &earnings)
+    arena.read(source.pointee.as_of, into: &asOf)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -224,7 +224,7 @@ extension AnalyticsCountWorkersInMinusRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -253,11 +253,11 @@ extension AnalyticsCountWorkersInMinusResponse {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     workersInMinus = source.pointee.workers_in_minus
     workersTotal = source.pointee.workers_total
     shareInMinus = source.pointee.share_in_minus
-    asOf = arena.swiftMessage(source.pointee.as_of)
+    arena.read(source.pointee.as_of, into: &asOf)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -287,9 +287,9 @@ extension AnalyticsGetMostExpensiveTaskRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     period = AnalyticsPeriod(protoValue: source.pointee.period)
-    anchorDay = arena.swiftMessage(source.pointee.anchor_day)
+    arena.read(source.pointee.anchor_day, into: &anchorDay)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -322,10 +322,10 @@ extension AnalyticsGetMostExpensiveTaskResponse {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
-    periodStart = arena.swiftMessage(source.pointee.period_start)
-    periodEnd = arena.swiftMessage(source.pointee.period_end)
-    task = arena.swiftMessage(source.pointee.task)
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+    arena.read(source.pointee.period_start, into: &periodStart)
+    arena.read(source.pointee.period_end, into: &periodEnd)
+    arena.read(source.pointee.task, into: &task)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -365,12 +365,12 @@ extension AnalyticsGetMostExpensiveTaskResponse.ExpensiveTask {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     taskId = arena.swiftString(source.pointee.task_id)
     title = arena.swiftString(source.pointee.title)
     assigneeId = arena.swiftString(source.pointee.assignee_id)
-    completionReward = arena.swiftMessage(source.pointee.completion_reward)
-    completedAt = arena.swiftMessage(source.pointee.completed_at)
+    arena.read(source.pointee.completion_reward, into: &completionReward)
+    arena.read(source.pointee.completed_at, into: &completedAt)
     unknownFields = UnknownFields(source.pointee.base)
   }
 

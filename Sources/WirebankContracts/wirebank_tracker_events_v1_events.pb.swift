@@ -306,11 +306,11 @@ extension TrackerEventsEventEnvelope {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     eventId = arena.swiftString(source.pointee.event_id)
     name = arena.swiftString(source.pointee.name)
     version = source.pointee.version
-    occurredAt = arena.swiftMessage(source.pointee.occurred_at)
+    arena.read(source.pointee.occurred_at, into: &occurredAt)
     producer = arena.swiftString(source.pointee.producer)
     partitionKey = arena.swiftString(source.pointee.partition_key)
     sequence = source.pointee.sequence
@@ -381,7 +381,7 @@ extension TrackerEventsUserCreated {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     userId = arena.swiftString(source.pointee.user_id)
     login = arena.swiftString(source.pointee.login)
     displayName = arena.swiftString(source.pointee.display_name)
@@ -420,7 +420,7 @@ extension TrackerEventsTaskCreated {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     taskId = arena.swiftString(source.pointee.task_id)
     title = arena.swiftString(source.pointee.title)
     creatorId = arena.swiftString(source.pointee.creator_id)
@@ -461,7 +461,7 @@ extension TrackerEventsTaskAssigned {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     taskId = arena.swiftString(source.pointee.task_id)
     assigneeId = arena.swiftString(source.pointee.assignee_id)
     previousAssigneeId = arena.swiftString(source.pointee.previous_assignee_id)
@@ -502,10 +502,10 @@ extension TrackerEventsTaskCompleted {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     taskId = arena.swiftString(source.pointee.task_id)
     assigneeId = arena.swiftString(source.pointee.assignee_id)
-    completedAt = arena.swiftMessage(source.pointee.completed_at)
+    arena.read(source.pointee.completed_at, into: &completedAt)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -539,10 +539,10 @@ extension TrackerEventsTaskPriced {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     taskId = arena.swiftString(source.pointee.task_id)
-    assignmentFee = arena.swiftMessage(source.pointee.assignment_fee)
-    completionReward = arena.swiftMessage(source.pointee.completion_reward)
+    arena.read(source.pointee.assignment_fee, into: &assignmentFee)
+    arena.read(source.pointee.completion_reward, into: &completionReward)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -589,12 +589,12 @@ extension TrackerEventsBalanceChanged {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     changeId = arena.swiftString(source.pointee.change_id)
     userId = arena.swiftString(source.pointee.user_id)
-    amount = arena.swiftMessage(source.pointee.amount)
+    arena.read(source.pointee.amount, into: &amount)
     reason = AccountingBalanceChangeReason(protoValue: source.pointee.reason)
-    balanceAfter = arena.swiftMessage(source.pointee.balance_after)
+    arena.read(source.pointee.balance_after, into: &balanceAfter)
     switch source.pointee.subject_case {
       case 5: subject = .taskId(arena.swiftString(source.pointee.task_id))
       case 6: subject = .payoutId(arena.swiftString(source.pointee.payout_id))
@@ -640,11 +640,11 @@ extension TrackerEventsPayoutMade {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     payoutId = arena.swiftString(source.pointee.payout_id)
     userId = arena.swiftString(source.pointee.user_id)
-    amount = arena.swiftMessage(source.pointee.amount)
-    businessDay = arena.swiftMessage(source.pointee.business_day)
+    arena.read(source.pointee.amount, into: &amount)
+    arena.read(source.pointee.business_day, into: &businessDay)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -675,7 +675,7 @@ extension TrackerEventsDeliverEventsRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     subscription = arena.swiftString(source.pointee.subscription)
     events = arena.swiftMessages(source.pointee.events, count: source.pointee.n_events)
     unknownFields = UnknownFields(source.pointee.base)
@@ -705,7 +705,7 @@ extension TrackerEventsDeliverEventsResponse {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     acknowledgedEventIds = arena.swiftStrings(source.pointee.acknowledged_event_ids, count: source.pointee.n_acknowledged_event_ids)
     rejections = arena.swiftMessages(source.pointee.rejections, count: source.pointee.n_rejections)
     unknownFields = UnknownFields(source.pointee.base)
@@ -738,7 +738,7 @@ extension TrackerEventsDeliverEventsResponse.Rejection {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     eventId = arena.swiftString(source.pointee.event_id)
     reason = arena.swiftString(source.pointee.reason)
     retryable = source.pointee.retryable != 0

@@ -277,13 +277,13 @@ extension TasksUser {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     userId = arena.swiftString(source.pointee.user_id)
     login = arena.swiftString(source.pointee.login)
     displayName = arena.swiftString(source.pointee.display_name)
     email = arena.swiftString(source.pointee.email)
     role = TasksRole(protoValue: source.pointee.role)
-    createdAt = arena.swiftMessage(source.pointee.created_at)
+    arena.read(source.pointee.created_at, into: &createdAt)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -333,15 +333,15 @@ extension TasksTask {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     taskId = arena.swiftString(source.pointee.task_id)
     title = arena.swiftString(source.pointee.title)
     details = arena.swiftString(source.pointee.details)
     status = TasksTaskStatus(protoValue: source.pointee.status)
     assigneeId = arena.swiftString(source.pointee.assignee_id)
     creatorId = arena.swiftString(source.pointee.creator_id)
-    createdAt = arena.swiftMessage(source.pointee.created_at)
-    completedAt = arena.swiftMessage(source.pointee.completed_at)
+    arena.read(source.pointee.created_at, into: &createdAt)
+    arena.read(source.pointee.completed_at, into: &completedAt)
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -387,7 +387,7 @@ extension TasksCreateUserRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     idempotencyKey = arena.swiftString(source.pointee.idempotency_key)
     actorId = arena.swiftString(source.pointee.actor_id)
     login = arena.swiftString(source.pointee.login)
@@ -433,7 +433,7 @@ extension TasksCreateTaskRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     idempotencyKey = arena.swiftString(source.pointee.idempotency_key)
     actorId = arena.swiftString(source.pointee.actor_id)
     title = arena.swiftString(source.pointee.title)
@@ -469,7 +469,7 @@ extension TasksReshuffleTasksRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     idempotencyKey = arena.swiftString(source.pointee.idempotency_key)
     actorId = arena.swiftString(source.pointee.actor_id)
     unknownFields = UnknownFields(source.pointee.base)
@@ -499,7 +499,7 @@ extension TasksReshuffleTasksResponse {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     reshuffleId = arena.swiftString(source.pointee.reshuffle_id)
     reassignedCount = source.pointee.reassigned_count
     unknownFields = UnknownFields(source.pointee.base)
@@ -531,7 +531,7 @@ extension TasksCompleteTaskRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     actorId = arena.swiftString(source.pointee.actor_id)
     taskId = arena.swiftString(source.pointee.task_id)
     unknownFields = UnknownFields(source.pointee.base)
@@ -560,7 +560,7 @@ extension TasksGetTaskRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     taskId = arena.swiftString(source.pointee.task_id)
     unknownFields = UnknownFields(source.pointee.base)
   }
@@ -594,8 +594,8 @@ extension TasksListTasksRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
-    page = arena.swiftMessage(source.pointee.page)
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+    arena.read(source.pointee.page, into: &page)
     if let value = source.pointee.assignee_id { assigneeId = arena.swiftString(value) }
     if source.pointee.has_status != 0 { status = TasksTaskStatus(protoValue: source.pointee.status) }
     unknownFields = UnknownFields(source.pointee.base)
@@ -627,9 +627,9 @@ extension TasksListTasksResponse {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     tasks = arena.swiftMessages(source.pointee.tasks, count: source.pointee.n_tasks)
-    page = arena.swiftMessage(source.pointee.page)
+    arena.read(source.pointee.page, into: &page)
     unknownFields = UnknownFields(source.pointee.base)
   }
 

@@ -79,6 +79,15 @@ extension Arena {
     return M(cStruct: pointer, in: self)
   }
 
+  /// Reads a nested message into `field` in place (NULL leaves it nil); see
+  /// `ProtobufMessage.read(cStruct:in:)` for why not through an initializer.
+  @inlinable
+  public func read<M: ProtobufMessage>(_ pointer: UnsafeMutablePointer<M.CStruct>?, into field: inout M?) {
+    guard let pointer else { return }
+    field = M()
+    field?.read(cStruct: pointer, in: self)
+  }
+
   /// A repeated message field.
   @inlinable
   public func swiftMessages<M: ProtobufMessage>(
@@ -88,7 +97,10 @@ extension Arena {
     var result: [M] = []
     result.reserveCapacity(count)
     for index in 0..<count {
-      if let element = pointer[index] { result.append(M(cStruct: element, in: self)) }
+      guard let element = pointer[index] else { continue }
+      // Built in place: see `ProtobufMessage.read(cStruct:in:)`.
+      result.append(M())
+      result[result.count - 1].read(cStruct: element, in: self)
     }
     return result
   }

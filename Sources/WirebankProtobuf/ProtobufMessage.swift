@@ -20,8 +20,12 @@ public protocol ProtobufMessage: Sendable, Equatable, CustomDebugStringConvertib
   /// - Returns: an upper bound of the packed size of `target`.
   func writeCStruct(_ target: UnsafeMutablePointer<CStruct>, in arena: Arena) throws(
     ProtobufEncodingError) -> Int
-  /// Reads a value from a C struct produced by protobuf-c from validated input.
-  init(cStruct: UnsafePointer<CStruct>, in arena: Arena)
+  /// Sets the fields present in a C struct that protobuf-c unpacked from validated input.
+  ///
+  /// Called on a fresh `init()` value: fields absent from the struct keep their defaults. It
+  /// mutates in place because an initializer returning the value copies the whole tree once
+  /// per level (a retain and a release per field) with Swift 6.3's optimiser.
+  mutating func read(cStruct: UnsafePointer<CStruct>, in arena: Arena)
   /// Writes the canonical text dump of the fields (see `TextWriter`).
   func writeText(to writer: inout TextWriter)
 }
@@ -68,25 +72,15 @@ extension ProtobufMessage {
   public init(
     serializedBytes bytes: some Collection<UInt8>, options: DecodingOptions = .default
   ) throws(ProtobufDecodingError) {
-    // No `Result` or `Optional` here: getting a large message out of one copies it (a retain
-    // per field); the decoded value is moved straight into `self`.
+    // The decoded value is built in place in `self`: returning it through closures, `Result`
+    // or `Optional` copies the whole tree (a retain per field) and destroys the original.
     self.init()
     var failure: ProtobufDecodingError?
     let wasContiguous: Void? = bytes.withContiguousStorageIfAvailable { buffer in
-      do throws(ProtobufDecodingError) {
-        self = try Self(serializedBuffer: UnsafeRawBufferPointer(buffer), options: options)
-      } catch {
-        failure = error
-      }
+      failure = decodeInPlace(from: UnsafeRawBufferPointer(buffer), options: options)
     }
     if wasContiguous == nil {
-      Array(bytes).withUnsafeBytes { buffer in
-        do throws(ProtobufDecodingError) {
-          self = try Self(serializedBuffer: buffer, options: options)
-        } catch {
-          failure = error
-        }
-      }
+      Array(bytes).withUnsafeBytes { buffer in failure = decodeInPlace(from: buffer, options: options) }
     }
     if let failure { throw failure }
   }
@@ -96,42 +90,52 @@ extension ProtobufMessage {
   public init(
     serializedBuffer buffer: UnsafeRawBufferPointer, options: DecodingOptions = .default
   ) throws(ProtobufDecodingError) {
-    if buffer.isEmpty {
-      self.init()
-      return
-    }
-    if try WireValidator.validate(buffer, as: Self.cDescriptor, options: options) {
-      let merged = WireMerger.merge(buffer.assumingMemoryBound(to: UInt8.self), as: Self.cDescriptor)
-      let result = merged.withUnsafeBytes { mergedBuffer in
-        Result { () throws(ProtobufDecodingError) -> Self in
-          try Self(validatedBuffer: mergedBuffer)
-        }
-      }
-      self = try result.get()
-    } else {
-      self = try Self(validatedBuffer: buffer)
-    }
+    self.init()
+    if let failure = decodeInPlace(from: buffer, options: options) { throw failure }
   }
 
-  /// Unpacks non-empty input that passed the validator and needs no merge.
+  /// Replaces `self` with the message in `buffer`; returns the fault instead of throwing it.
   @inlinable
-  init(validatedBuffer buffer: UnsafeRawBufferPointer) throws(ProtobufDecodingError) {
-    self = try Arena.withCurrent { (arena) throws(ProtobufDecodingError) -> Self in
+  mutating func decodeInPlace(
+    from buffer: UnsafeRawBufferPointer, options: DecodingOptions
+  ) -> ProtobufDecodingError? {
+    if buffer.isEmpty { return nil }
+    let needsMerge: Bool
+    do {
+      needsMerge = try WireValidator.validate(buffer, as: Self.cDescriptor, options: options)
+    } catch {
+      return error
+    }
+    guard needsMerge else { return unpackInPlace(validated: buffer) }
+    let merged = WireMerger.merge(buffer.assumingMemoryBound(to: UInt8.self), as: Self.cDescriptor)
+    return merged.withUnsafeBytes { unpackInPlace(validated: $0) }
+  }
+
+  /// Unpacks non-empty input that passed the validator and needs no merge into `self`.
+  @inlinable
+  mutating func unpackInPlace(validated buffer: UnsafeRawBufferPointer) -> ProtobufDecodingError? {
+    Arena.withCurrent { arena in
       let unpacked = protobuf_c_message_unpack(
         Self.cDescriptor, arena.cAllocator, buffer.count,
         buffer.baseAddress?.assumingMemoryBound(to: UInt8.self))
       guard let unpacked else {
-        throw ProtobufDecodingError(
+        return ProtobufDecodingError(
           code: .unpackFailed, offset: 0, fieldPath: "", messageName: Self.protoMessageName)
       }
-      let value = Self(
-        cStruct: UnsafeRawPointer(unpacked).assumingMemoryBound(to: CStruct.self), in: arena)
+      read(cStruct: UnsafeRawPointer(unpacked).assumingMemoryBound(to: CStruct.self), in: arena)
       if let fault = arena.conversionFault {
-        throw ProtobufDecodingError(
+        return ProtobufDecodingError(
           code: fault.code, offset: 0, fieldPath: fault.field, messageName: Self.protoMessageName)
       }
-      return value
+      return nil
     }
+  }
+
+  /// A value read from a C struct that protobuf-c unpacked from validated input.
+  @inlinable
+  public init(cStruct: UnsafePointer<CStruct>, in arena: Arena) {
+    self.init()
+    read(cStruct: cStruct, in: arena)
   }
 
   public var debugDescription: String {

@@ -7,6 +7,7 @@ public struct UnknownFields: Hashable, Sendable {
   public var bytes: [UInt8] = []
 
   /// No unknown fields.
+  @inlinable
   public init() {}
 
   /// Reads protobuf-c's unknown fields of `message`.

@@ -83,7 +83,9 @@ struct WireValidator {
         let payloadEnd = index + Int(length)
         switch type {
         case PROTOBUF_C_TYPE_STRING:
-          try UTF8Validation.check(bytes + index, count: payloadEnd - index, baseOffset: index)
+          if !UTF8Validation.isPlainASCII(bytes + index, count: payloadEnd - index) {
+            try UTF8Validation.check(bytes + index, count: payloadEnd - index, baseOffset: index)
+          }
         case PROTOBUF_C_TYPE_BYTES:
           break
         case PROTOBUF_C_TYPE_MESSAGE:

@@ -35,6 +35,23 @@ import WirebankProtobuf
     #expect(error?.code == code, "\(error.map { "\($0)" } ?? "accepted")")
   }
 
+  /// The validator checks strings a machine word at a time with overlapping loads: a bad byte
+  /// at any position of a string of any length up to three words is still found, at its offset.
+  @Test(arguments: [(UInt8(0x00), ProtobufDecodingError.Code.nulInString), (0x80, .invalidUTF8), (0xff, .invalidUTF8)])
+  func badByteAnywhereInAStringIsFound(bad: UInt8, code: ProtobufDecodingError.Code) {
+    for length in 1...24 {
+      for position in 0..<length {
+        var text = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+        text[position] = bad
+        let error = Self.decodeError([0x0a, UInt8(length)] + text)
+        #expect(error?.code == code, "length \(length), position \(position)")
+        #expect(error?.offset == 2 + position, "length \(length), position \(position)")
+      }
+      let plain = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+      #expect(Self.decodeError([0x0a, UInt8(length)] + plain) == nil, "length \(length)")
+    }
+  }
+
   @Test func faultInNestedFieldNamesItsPath() {
     // applicant (2) { first_name (2): invalid UTF-8 }
     let error = Self.decodeError([0x12, 0x04, 0x12, 0x02, 0xff, 0xfe])

@@ -57,7 +57,7 @@ struct TestMessage: ProtobufMessage {
     unknownFields.write(to: &target.pointee, in: arena)
   }
 
-  init(cStruct: UnsafePointer<ProtobufCMessage>, in arena: Arena) {
+  mutating func read(cStruct: UnsafePointer<ProtobufCMessage>, in arena: Arena) {
     unknownFields = UnknownFields(cStruct.pointee)
   }
 

@@ -1,4 +1,4 @@
-/// Emits `writeCStruct(_:in:)` and `init(cStruct:in:)`: the copies between a Swift message and
+/// Emits `writeCStruct(_:in:)` and `read(cStruct:in:)`: the copies between a Swift message and
 /// its protobuf-c struct, with the packed-size bound computed on the way.
 struct SwiftConversionGenerator {
   let message: SwiftMessageGenerator
@@ -130,7 +130,7 @@ struct SwiftConversionGenerator {
   // MARK: C → Swift
 
   private func writeDecoder(to out: inout CodeWriter) {
-    out.block("public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {") { out in
+    out.block("public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {") { out in
       for field in message.fields where field.mapEntry == nil {
         let member = "source.pointee.\(field.proto.cMember)"
         switch field.proto.cardinality {
@@ -140,7 +140,7 @@ struct SwiftConversionGenerator {
           out.line("if source.pointee.has_\(field.proto.name) != 0 { \(field.name) = \(swiftValue(field, member)) }")
         case .optional:
           if field.proto.type == .message {
-            out.line("\(field.name) = arena.swiftMessage(\(member))")
+            out.line("arena.read(\(member), into: &\(field.name))")
           } else {
             out.line("if let value = \(member) { \(field.name) = \(swiftValue(field, "value")) }")
           }

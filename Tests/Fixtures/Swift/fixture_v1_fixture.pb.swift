@@ -222,7 +222,7 @@ extension Fixture_V1_Leaf {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     id = source.pointee.id
     label = arena.swiftString(source.pointee.label)
     unknownFields = UnknownFields(source.pointee.base)
@@ -432,7 +432,7 @@ extension Fixture_V1_Everything {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     fInt32 = source.pointee.f_int32
     fInt64 = source.pointee.f_int64
     fUint32 = source.pointee.f_uint32
@@ -449,14 +449,14 @@ extension Fixture_V1_Everything {
     fString = arena.swiftString(source.pointee.f_string)
     fBytes = arena.swiftData(source.pointee.f_bytes)
     fColor = Fixture_V1_Color(protoValue: source.pointee.f_color)
-    fLeaf = arena.swiftMessage(source.pointee.f_leaf)
+    arena.read(source.pointee.f_leaf, into: &fLeaf)
     if source.pointee.has_o_int32 != 0 { oInt32 = source.pointee.o_int32 }
     if let value = source.pointee.o_string { oString = arena.swiftString(value) }
     if source.pointee.has_o_bytes != 0 { oBytes = arena.swiftData(source.pointee.o_bytes) }
     if source.pointee.has_o_color != 0 { oColor = Fixture_V1_Color(protoValue: source.pointee.o_color) }
     if source.pointee.has_o_bool != 0 { oBool = source.pointee.o_bool != 0 }
     if source.pointee.has_o_double != 0 { oDouble = source.pointee.o_double }
-    oLeaf = arena.swiftMessage(source.pointee.o_leaf)
+    arena.read(source.pointee.o_leaf, into: &oLeaf)
     rInt32 = arena.swiftScalars(source.pointee.r_int32, count: source.pointee.n_r_int32)
     rSint64 = arena.swiftScalars(source.pointee.r_sint64, count: source.pointee.n_r_sint64)
     rFixed32 = arena.swiftScalars(source.pointee.r_fixed32, count: source.pointee.n_r_fixed32)
@@ -467,7 +467,7 @@ extension Fixture_V1_Everything {
     rColor = arena.swiftEnums(source.pointee.r_color, count: source.pointee.n_r_color)
     rLeaf = arena.swiftMessages(source.pointee.r_leaf, count: source.pointee.n_r_leaf)
     rUnpacked = arena.swiftScalars(source.pointee.r_unpacked, count: source.pointee.n_r_unpacked)
-    nested = arena.swiftMessage(source.pointee.nested)
+    arena.read(source.pointee.nested, into: &nested)
     `default` = arena.swiftString(source.pointee.default_)
     `class` = source.pointee.class
     unknownFields_p = arena.swiftString(source.pointee.unknown_fields)
@@ -618,7 +618,7 @@ extension Fixture_V1_Everything.Nested {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     level = Fixture_V1_Everything.Nested.Level(protoValue: source.pointee.level)
     otherLevel = Fixture_V1_Everything.Nested.Level(protoValue: source.pointee.other_level)
     children = arena.swiftMessages(source.pointee.children, count: source.pointee.n_children)
@@ -646,7 +646,7 @@ extension Fixture_V1_Empty {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     unknownFields = UnknownFields(source.pointee.base)
   }
 

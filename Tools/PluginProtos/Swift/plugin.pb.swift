@@ -420,10 +420,10 @@ extension CodeGeneratorRequest {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     fileToGenerate = arena.swiftStrings(source.pointee.file_to_generate, count: source.pointee.n_file_to_generate)
     if let value = source.pointee.parameter { parameter = arena.swiftString(value) }
-    compilerVersion = arena.swiftMessage(source.pointee.compiler_version)
+    arena.read(source.pointee.compiler_version, into: &compilerVersion)
     protoFile = arena.swiftMessages(source.pointee.proto_file, count: source.pointee.n_proto_file)
     unknownFields = UnknownFields(source.pointee.base)
   }
@@ -465,7 +465,7 @@ extension Version {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     if source.pointee.has_major != 0 { major = source.pointee.major }
     if source.pointee.has_minor != 0 { minor = source.pointee.minor }
     if source.pointee.has_patch != 0 { patch = source.pointee.patch }
@@ -504,7 +504,7 @@ extension CodeGeneratorResponse {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     if let value = source.pointee.error { error = arena.swiftString(value) }
     if source.pointee.has_supported_features != 0 { supportedFeatures = source.pointee.supported_features }
     file = arena.swiftMessages(source.pointee.file, count: source.pointee.n_file)
@@ -541,7 +541,7 @@ extension CodeGeneratorResponse.File {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     if let value = source.pointee.name { name = arena.swiftString(value) }
     if let value = source.pointee.insertion_point { insertionPoint = arena.swiftString(value) }
     if let value = source.pointee.content { content = arena.swiftString(value) }
@@ -592,15 +592,15 @@ extension FileDescriptorProto {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     if let value = source.pointee.name { name = arena.swiftString(value) }
     if let value = source.pointee.package { package = arena.swiftString(value) }
     dependency = arena.swiftStrings(source.pointee.dependency, count: source.pointee.n_dependency)
     messageType = arena.swiftMessages(source.pointee.message_type, count: source.pointee.n_message_type)
     enumType = arena.swiftMessages(source.pointee.enum_type, count: source.pointee.n_enum_type)
     service = arena.swiftMessages(source.pointee.service, count: source.pointee.n_service)
-    options = arena.swiftMessage(source.pointee.options)
-    sourceCodeInfo = arena.swiftMessage(source.pointee.source_code_info)
+    arena.read(source.pointee.options, into: &options)
+    arena.read(source.pointee.source_code_info, into: &sourceCodeInfo)
     if let value = source.pointee.syntax { syntax = arena.swiftString(value) }
     unknownFields = UnknownFields(source.pointee.base)
   }
@@ -646,12 +646,12 @@ extension DescriptorProto {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     if let value = source.pointee.name { name = arena.swiftString(value) }
     field = arena.swiftMessages(source.pointee.field, count: source.pointee.n_field)
     nestedType = arena.swiftMessages(source.pointee.nested_type, count: source.pointee.n_nested_type)
     enumType = arena.swiftMessages(source.pointee.enum_type, count: source.pointee.n_enum_type)
-    options = arena.swiftMessage(source.pointee.options)
+    arena.read(source.pointee.options, into: &options)
     oneofDecl = arena.swiftMessages(source.pointee.oneof_decl, count: source.pointee.n_oneof_decl)
     unknownFields = UnknownFields(source.pointee.base)
   }
@@ -718,7 +718,7 @@ extension FieldDescriptorProto {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     if let value = source.pointee.name { name = arena.swiftString(value) }
     if let value = source.pointee.extendee { extendee = arena.swiftString(value) }
     if source.pointee.has_number != 0 { number = source.pointee.number }
@@ -726,7 +726,7 @@ extension FieldDescriptorProto {
     if source.pointee.has_type != 0 { type = FieldDescriptorProto.TypeEnum(protoValue: source.pointee.type) }
     if let value = source.pointee.type_name { typeName = arena.swiftString(value) }
     if let value = source.pointee.default_value { defaultValue = arena.swiftString(value) }
-    options = arena.swiftMessage(source.pointee.options)
+    arena.read(source.pointee.options, into: &options)
     if source.pointee.has_oneof_index != 0 { oneofIndex = source.pointee.oneof_index }
     if let value = source.pointee.json_name { jsonName = arena.swiftString(value) }
     if source.pointee.has_proto3_optional != 0 { proto3Optional = source.pointee.proto3_optional != 0 }
@@ -765,7 +765,7 @@ extension OneofDescriptorProto {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     if let value = source.pointee.name { name = arena.swiftString(value) }
     unknownFields = UnknownFields(source.pointee.base)
   }
@@ -794,7 +794,7 @@ extension EnumDescriptorProto {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     if let value = source.pointee.name { name = arena.swiftString(value) }
     value = arena.swiftMessages(source.pointee.value, count: source.pointee.n_value)
     unknownFields = UnknownFields(source.pointee.base)
@@ -827,7 +827,7 @@ extension EnumValueDescriptorProto {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     if let value = source.pointee.name { name = arena.swiftString(value) }
     if source.pointee.has_number != 0 { number = source.pointee.number }
     unknownFields = UnknownFields(source.pointee.base)
@@ -858,7 +858,7 @@ extension ServiceDescriptorProto {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     if let value = source.pointee.name { name = arena.swiftString(value) }
     method = arena.swiftMessages(source.pointee.method, count: source.pointee.n_method)
     unknownFields = UnknownFields(source.pointee.base)
@@ -901,7 +901,7 @@ extension MethodDescriptorProto {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     if let value = source.pointee.name { name = arena.swiftString(value) }
     if let value = source.pointee.input_type { inputType = arena.swiftString(value) }
     if let value = source.pointee.output_type { outputType = arena.swiftString(value) }
@@ -936,7 +936,7 @@ extension FileOptions {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     if let value = source.pointee.swift_prefix { swiftPrefix = arena.swiftString(value) }
     unknownFields = UnknownFields(source.pointee.base)
   }
@@ -964,7 +964,7 @@ extension MessageOptions {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     if source.pointee.has_map_entry != 0 { mapEntry = source.pointee.map_entry != 0 }
     unknownFields = UnknownFields(source.pointee.base)
   }
@@ -992,7 +992,7 @@ extension FieldOptions {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     if source.pointee.has_packed != 0 { packed = source.pointee.packed != 0 }
     unknownFields = UnknownFields(source.pointee.base)
   }
@@ -1018,7 +1018,7 @@ extension SourceCodeInfo {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     location = arena.swiftMessages(source.pointee.location, count: source.pointee.n_location)
     unknownFields = UnknownFields(source.pointee.base)
   }
@@ -1054,7 +1054,7 @@ extension SourceCodeInfo.Location {
     return bound
   }
 
-  public init(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
+  public mutating func read(cStruct source: UnsafePointer<CStruct>, in arena: Arena) {
     path = arena.swiftScalars(source.pointee.path, count: source.pointee.n_path)
     span = arena.swiftScalars(source.pointee.span, count: source.pointee.n_span)
     if let value = source.pointee.leading_comments { leadingComments = arena.swiftString(value) }
