@@ -37,10 +37,14 @@ extension ProtobufMessage {
   public func serializedBytes() throws(ProtobufEncodingError) -> [UInt8] {
     try Arena.withCurrent { (arena) throws(ProtobufEncodingError) -> [UInt8] in
       var bound = 0
-      let cMessage = try arena.cMessage(self, bound: &bound)
-      let packable = UnsafeRawPointer(cMessage).assumingMemoryBound(to: ProtobufCMessage.self)
-      assert(protobuf_c_message_get_packed_size(packable) <= bound, "size bound too small")
-      return [UInt8](unsafeUninitializedCapacity: max(bound, 1)) { buffer, count in
+      let packable = try packable(in: arena, bound: &bound)
+      guard bound > Self.smallOutputLimit else {
+        // Packed in the arena, then copied: `Array(buffer)` is specialised in the caller, while
+        // `Array(unsafeUninitializedCapacity:)` looks up `_ContiguousArrayStorage<UInt8>` in
+        // the runtime on every call (~370 instructions, more than packing a small message).
+        return Array(Self.pack(packable, bound: bound, in: arena))
+      }
+      return [UInt8](unsafeUninitializedCapacity: bound) { buffer, count in
         count = protobuf_c_message_pack(packable, buffer.baseAddress!)
         // Cheap last line of defence in release builds: never go on after an overrun.
         precondition(count <= buffer.count, "protobuf size bound overrun")
@@ -57,13 +61,36 @@ extension ProtobufMessage {
   ) throws -> Result {
     try Arena.withCurrent { arena in
       var bound = 0
-      let cMessage = try arena.cMessage(self, bound: &bound)
-      let packable = UnsafeRawPointer(cMessage).assumingMemoryBound(to: ProtobufCMessage.self)
-      let output = arena.allocate(byteCount: max(bound, 1)).assumingMemoryBound(to: UInt8.self)
-      let count = protobuf_c_message_pack(packable, output)
-      precondition(count <= max(bound, 1), "protobuf size bound overrun")
-      return try body(UnsafeRawBufferPointer(start: output, count: count))
+      let packable = try packable(in: arena, bound: &bound)
+      return try body(Self.pack(packable, bound: bound, in: arena))
     }
+  }
+
+  /// Encoded sizes up to which `serializedBytes()` packs into the arena and copies out.
+  @inlinable
+  static var smallOutputLimit: Int { 2048 }
+
+  /// The message as a protobuf-c struct in `arena`, and an upper bound of its packed size.
+  @inlinable
+  func packable(in arena: Arena, bound: inout Int) throws(ProtobufEncodingError)
+    -> UnsafePointer<ProtobufCMessage>
+  {
+    let cMessage = try arena.cMessage(self, bound: &bound)
+    let packable = UnsafeRawPointer(cMessage).assumingMemoryBound(to: ProtobufCMessage.self)
+    assert(protobuf_c_message_get_packed_size(packable) <= bound, "size bound too small")
+    return packable
+  }
+
+  /// Packs `packable` into the arena; the bytes are valid until the arena's next reset.
+  @inlinable
+  static func pack(_ packable: UnsafePointer<ProtobufCMessage>, bound: Int, in arena: Arena)
+    -> UnsafeRawBufferPointer
+  {
+    let output = arena.allocate(byteCount: max(bound, 1)).assumingMemoryBound(to: UInt8.self)
+    let count = protobuf_c_message_pack(packable, output)
+    // Cheap last line of defence in release builds: never go on after an overrun.
+    precondition(count <= max(bound, 1), "protobuf size bound overrun")
+    return UnsafeRawBufferPointer(start: output, count: count)
   }
 
   /// Decodes a message from the Protobuf wire format.
