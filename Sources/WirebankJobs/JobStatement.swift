@@ -67,6 +67,7 @@ extension JobQueue {
   /// `statement` is an INSERT, UPDATE or DELETE with RETURNING (or a SELECT); its rows are
   /// returned, each with one more column at the end.
   /// - Throws: `PostgresError`.
+  @discardableResult
   public static func enqueue(_ jobs: [NewJob], along statement: PostgresQuery, pool: PostgresPool)
     async throws -> PostgresRows
   {
@@ -75,6 +76,7 @@ extension JobQueue {
 
   /// The same as `enqueue(_:along:pool:)`, inside `transaction`.
   /// - Throws: `PostgresError`.
+  @discardableResult
   public static func enqueue(
     _ jobs: [NewJob], along statement: PostgresQuery, in transaction: PostgresTransaction
   ) async throws -> PostgresRows {
