@@ -67,11 +67,8 @@ struct OriginationJobs: Sendable {
     request.terms = application.terms
     request.submittedAt = Google_Protobuf_Timestamp(application.createdAt)
     let acknowledgement = try await scoring.scoreApplication(request, options: callOptions)
-    let now = self.now
-    try await context.complete { transaction in
-      _ = try await store.transition(
-        application.id, from: [.new], to: .scoring, at: now, in: transaction)
-    }
+    try await context.complete(
+      with: OriginationStore.transition(application.id, from: [.new], to: .scoring, at: now))
     context.logger.debug(
       "application acknowledged by scoring",
       metadata: [
@@ -83,14 +80,13 @@ struct OriginationJobs: Sendable {
   /// Asks the Product Engine for the agreement of an ACCEPTED application and records it. If the
   /// application was cancelled after the Product Engine was asked, cancels the agreement there.
   func createAgreement(_ context: JobContext) async throws {
-    guard var application = try await application(of: context) else { return }
-    if application.status == .accepted {
-      // Recorded before the call, so that a cancellation racing with it knows to undo it.
-      if try await store.markAgreementRequested(application.id) {
-        application.agreementRequested = true
-      } else if let fresh = try await store.application(application.id) {
-        application = fresh
-      }
+    guard let id = applicationID(of: context) else { return }
+    // Recorded before the call, so that a cancellation racing with it knows to undo it.
+    var found = try await store.markAgreementRequested(id)
+    if found == nil { found = try await store.application(id) }
+    guard let application = found else {
+      context.logger.error("job names no known application; dropped")
+      return
     }
     let undo =
       application.status == .cancelled && application.agreementRequested
@@ -98,17 +94,26 @@ struct OriginationJobs: Sendable {
     guard application.status == .accepted || undo else { return }
     let agreementID = try await requestAgreement(for: application, logger: context.logger)
     let now = self.now
+    if !undo,
+      try await context.complete(
+        with: OriginationStore.recordAgreement(application.id, agreementID: agreementID, at: now),
+        onlyIfReturning: true) != nil
+    {
+      context.logger.info(
+        "agreement created",
+        metadata: ["application_id": "\(application.idString)", "agreement_id": "\(agreementID)"])
+      return
+    }
+    // The application left ACCEPTED meanwhile (or was cancelled before): decide under a lock.
     let recorded = try await context.complete { transaction in
       if undo {
         try await store.recordCancelledAgreement(
           application.id, agreementID: agreementID, in: transaction)
         return false
       }
-      if try await store.recordAgreement(
-        application.id, agreementID: agreementID, at: now, in: transaction)
-      {
-        return true
-      }
+      let statement = OriginationStore.recordAgreement(
+        application.id, agreementID: agreementID, at: now)
+      if !(try await transaction.query(statement).isEmpty) { return true }
       guard
         let current = try await store.application(application.id, locking: true, in: transaction),
         current.status == .cancelled
@@ -151,13 +156,20 @@ struct OriginationJobs: Sendable {
   }
 
   private func application(of context: JobContext) async throws -> ApplicationRecord? {
-    guard let id = UUID(uuidString: String(decoding: context.job.payload, as: UTF8.self)),
-      let application = try await store.application(id)
+    guard let id = applicationID(of: context), let application = try await store.application(id)
     else {
       context.logger.error("job names no known application; dropped")
       return nil
     }
     return application
+  }
+
+  private func applicationID(of context: JobContext) -> UUID? {
+    guard let id = UUID(uuidString: String(decoding: context.job.payload, as: UTF8.self)) else {
+      context.logger.error("job names no application; dropped")
+      return nil
+    }
+    return id
   }
 }
 

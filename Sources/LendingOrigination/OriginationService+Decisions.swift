@@ -41,13 +41,12 @@ extension OriginationService {
         if application.status.awaitsDecision {
           status = decision.outcome == .approved ? .accepted : .rejected
         }
+        let jobs =
+          status == .accepted
+          ? [OriginationJobs.job(OriginationJobs.toProductEngine, application: id, queue: jobQueue)]
+          : []
         try await store.recordDecision(
-          id, decision: decision, status: status, at: now, in: transaction)
-        if status == .accepted {
-          try await JobQueue.enqueue(
-            OriginationJobs.job(OriginationJobs.toProductEngine, application: id, queue: jobQueue),
-            in: transaction)
-        }
+          id, decision: decision, status: status, at: now, enqueueing: jobs, in: transaction)
         logger.info(
           "decision recorded",
           metadata: [

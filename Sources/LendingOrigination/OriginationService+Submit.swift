@@ -52,14 +52,9 @@ extension OriginationService {
     for _ in 0..<3 {
       let application = NewApplication(
         id: UUID(), applicant: applicant, terms: terms, metadata: request.metadata, now: now)
-      if try await store.insert(application, in: transaction) {
-        try await JobQueue.enqueue(
-          OriginationJobs.job(
-            OriginationJobs.toScoring, application: application.id, queue: jobQueue),
-          in: transaction)
-        guard let stored = try await store.application(application.id, in: transaction) else {
-          throw PostgresError(.unexpectedResponse, reason: "application vanished")
-        }
+      let job = OriginationJobs.job(
+        OriginationJobs.toScoring, application: application.id, queue: jobQueue)
+      if let stored = try await store.insert(application, enqueueing: job, in: transaction) {
         logger.info(
           "application submitted",
           metadata: ["application_id": "\(stored.idString)", "product": "\(terms.productCode)"])

@@ -1,5 +1,6 @@
 import Foundation
 import WirebankContracts
+import WirebankJobs
 import WirebankPostgres
 
 /// An application as stored.
@@ -68,27 +69,30 @@ struct NewApplication: Sendable {
 struct OriginationStore: Sendable {
   let pool: PostgresPool
 
-  /// Inserts `application` as NEW unless an identical one is in flight; returns whether it did.
-  func insert(_ application: NewApplication, in transaction: PostgresTransaction) async throws
-    -> Bool
-  {
+  /// Inserts `application` as NEW with `job` unless an identical one is in flight; returns the
+  /// stored application, or nil when it inserted nothing. One statement.
+  func insert(
+    _ application: NewApplication, enqueueing job: NewJob, in transaction: PostgresTransaction
+  ) async throws -> ApplicationRecord? {
     let document = application.document
     let principal = application.terms.principal ?? CommonMoney()
     let metadata = application.metadata.sorted { $0.key < $1.key }
-    let inserted = try await transaction.query(
-      """
-      INSERT INTO applications (application_id, applicant, document_kind, document_country,
-        document_series, document_number, product_code, principal_minor, currency, term_months,
-        status, content_key, metadata_keys, metadata_values, created_at, updated_at)
-      VALUES (\(application.id), \(try application.applicant.serializedBytes()), \(document.kind),
-        \(document.country), \(document.series), \(document.number),
-        \(application.terms.productCode), \(principal.amountMinor), \(principal.currency),
-        \(application.terms.termMonths), \(ApplicationStatus.new.rawValue),
-        \(application.contentKey), \(PostgresArray(metadata.map(\.key))),
-        \(PostgresArray(metadata.map(\.value))), \(application.now), \(application.now))
-      ON CONFLICT (content_key) WHERE status IN ('NEW', 'SCORING', 'ACCEPTED') DO NOTHING
-      """)
-    return inserted.affectedRows == 1
+    let inserted = try await JobQueue.enqueue(
+      [job],
+      along: """
+        INSERT INTO applications (application_id, applicant, document_kind, document_country,
+          document_series, document_number, product_code, principal_minor, currency, term_months,
+          status, content_key, metadata_keys, metadata_values, created_at, updated_at)
+        VALUES (\(application.id), \(try application.applicant.serializedBytes()),
+          \(document.kind), \(document.country), \(document.series), \(document.number),
+          \(application.terms.productCode), \(principal.amountMinor), \(principal.currency),
+          \(application.terms.termMonths), \(ApplicationStatus.new.rawValue),
+          \(application.contentKey), \(PostgresArray(metadata.map(\.key))),
+          \(PostgresArray(metadata.map(\.value))), \(application.now), \(application.now))
+        ON CONFLICT (content_key) WHERE status IN ('NEW', 'SCORING', 'ACCEPTED') DO NOTHING
+        RETURNING \(unsafeSQL: Self.columns)
+        """, in: transaction)
+    return try inserted.first.map(Self.application(from:))
   }
 
   /// The in-flight application with `contentKey`, if any.
@@ -135,30 +139,31 @@ struct OriginationStore: Sendable {
     ).map(Self.application(from:))
   }
 
-  /// Moves application `id` from one of `from` to `to`; false when it was in another status.
-  func transition(
-    _ id: UUID, from: [ApplicationStatus], to: ApplicationStatus, at now: Date,
-    in transaction: PostgresTransaction
-  ) async throws -> Bool {
-    try await transaction.query(
-      """
-      UPDATE applications SET status = \(to.rawValue), updated_at = \(now)
-      WHERE application_id = \(id) AND status = ANY(\(PostgresArray(from.map(\.rawValue))))
-      """
-    ).affectedRows == 1
+  /// The statement that moves application `id` from one of `from` to `to`; it returns a row
+  /// when it did (none when the application was in another status).
+  static func transition(
+    _ id: UUID, from: [ApplicationStatus], to: ApplicationStatus, at now: Date
+  ) -> PostgresQuery {
+    """
+    UPDATE applications SET status = \(to.rawValue), updated_at = \(now)
+    WHERE application_id = \(id) AND status = ANY(\(PostgresArray(from.map(\.rawValue))))
+    RETURNING application_id
+    """
   }
 
-  /// Stores Scoring's decision and the status it leads to.
+  /// Stores Scoring's decision and the status it leads to, with `jobs` (one statement).
   func recordDecision(
     _ id: UUID, decision: ScoringDecision, status: ApplicationStatus, at now: Date,
-    in transaction: PostgresTransaction
+    enqueueing jobs: [NewJob], in transaction: PostgresTransaction
   ) async throws {
-    try await transaction.query(
-      """
-      UPDATE applications SET decision = \(try decision.serializedBytes()),
-        decision_id = \(decision.decisionId), status = \(status.rawValue), updated_at = \(now)
-      WHERE application_id = \(id)
-      """)
+    try await JobQueue.enqueue(
+      jobs,
+      along: """
+        UPDATE applications SET decision = \(try decision.serializedBytes()),
+          decision_id = \(decision.decisionId), status = \(status.rawValue), updated_at = \(now)
+        WHERE application_id = \(id)
+        RETURNING application_id
+        """, in: transaction)
   }
 
   /// CANCELLED with a reason.
@@ -173,27 +178,27 @@ struct OriginationStore: Sendable {
       """)
   }
 
-  /// Notes that the Product Engine is about to be asked for an agreement (only when ACCEPTED).
-  func markAgreementRequested(_ id: UUID) async throws -> Bool {
+  /// Notes that the Product Engine is about to be asked for an agreement (only when ACCEPTED);
+  /// returns the application so marked, or nil when it is not ACCEPTED.
+  func markAgreementRequested(_ id: UUID) async throws -> ApplicationRecord? {
     try await pool.query(
       """
       UPDATE applications SET agreement_requested = true
       WHERE application_id = \(id) AND status = \(ApplicationStatus.accepted.rawValue)
+      RETURNING \(unsafeSQL: Self.columns)
       """
-    ).affectedRows == 1
+    ).first.map(Self.application(from:))
   }
 
-  /// ACCEPTED → AGREEMENT_CREATED with the agreement's id; false when no longer ACCEPTED.
-  func recordAgreement(
-    _ id: UUID, agreementID: String, at now: Date, in transaction: PostgresTransaction
-  ) async throws -> Bool {
-    try await transaction.query(
-      """
-      UPDATE applications SET status = \(ApplicationStatus.agreementCreated.rawValue),
-        agreement_id = \(agreementID), updated_at = \(now)
-      WHERE application_id = \(id) AND status = \(ApplicationStatus.accepted.rawValue)
-      """
-    ).affectedRows == 1
+  /// The statement ACCEPTED → AGREEMENT_CREATED with the agreement's id; it returns a row when
+  /// it did (none when the application is no longer ACCEPTED).
+  static func recordAgreement(_ id: UUID, agreementID: String, at now: Date) -> PostgresQuery {
+    """
+    UPDATE applications SET status = \(ApplicationStatus.agreementCreated.rawValue),
+      agreement_id = \(agreementID), updated_at = \(now)
+    WHERE application_id = \(id) AND status = \(ApplicationStatus.accepted.rawValue)
+    RETURNING application_id
+    """
   }
 
   /// Keeps the id of an agreement that was cancelled because its application was.

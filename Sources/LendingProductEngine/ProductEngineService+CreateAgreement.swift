@@ -22,17 +22,26 @@ extension ProductEngineService {
       let today = CivilDate(utc: now)
       let applicationID = request.applicationId
       let (agreement, created) = try await store.pool.withTransaction { transaction in
-        if let existing = try await store.agreement(
-          applicationID: applicationID, today: today, in: transaction)
-        {
-          return (try replay(existing, document: document, terms: terms), false)
+        // The usual call is a new application: insert first, look for an earlier agreement
+        // only when the product check fails or the insert meets one.
+        let replayed = {
+          try await store.agreement(applicationID: applicationID, today: today, in: transaction)
+            .map { try replay($0, document: document, terms: terms) }
         }
-        let product = try await availableProduct(terms, in: transaction)
         let principal = terms.principal?.amountMinor ?? 0
         let term = Int(terms.termMonths)
-        let annuity = try Annuity(
-          principalMinor: principal,
-          annualRateBasisPoints: product.annualRate(forTermMonths: term), termMonths: term)
+        let product: Product
+        let annuity: Annuity
+        do {
+          product = try await availableProduct(terms)
+          annuity = try Annuity(
+            principalMinor: principal,
+            annualRateBasisPoints: product.annualRate(forTermMonths: term), termMonths: term)
+        } catch {
+          // A replay answers with the agreement made before, whatever the product is now.
+          if let existing = try await replayed() { return (existing, false) }
+          throw error
+        }
         let first = firstDueDate ?? today.addingMonths(1)
         let new = ProductEngineStore.NewAgreement(
           id: UUID(), applicationID: applicationID,
@@ -43,23 +52,19 @@ extension ProductEngineService {
             of: principal, basisPoints: product.originationFeeBasisPoints),
           dueDates: (0..<term).map { first.addingMonths($0, anchorDay: first.day) },
           createdAt: now)
-        guard try await store.insertAgreement(new, in: transaction) else {
-          // A concurrent call for the same application committed first: answer as a replay.
-          guard
-            let existing = try await store.agreement(
-              applicationID: applicationID, today: today, in: transaction)
-          else { throw PostgresError(.unexpectedResponse, reason: "agreement vanished") }
-          return (try replay(existing, document: document, terms: terms), false)
+        let payout = NewJob(
+          kind: Self.payoutJobKind, payload: Array(new.id.uuidString.utf8), queue: jobQueue,
+          uniqueKey: "\(Self.payoutJobKind):\(new.id.uuidString)",
+          maxAttempts: ProductEngineRuntime.jobAttempts)
+        if let stored = try await store.insertAgreement(new, enqueueing: payout, in: transaction) {
+          return (stored, true)
         }
-        try await JobQueue.enqueue(
-          NewJob(
-            kind: Self.payoutJobKind, payload: Array(new.id.uuidString.utf8), queue: jobQueue,
-            uniqueKey: "\(Self.payoutJobKind):\(new.id.uuidString)",
-            maxAttempts: ProductEngineRuntime.jobAttempts),
-          in: transaction)
-        guard let stored = try await store.agreement(id: new.id, today: today, in: transaction)
-        else { throw PostgresError(.unexpectedResponse, reason: "agreement vanished") }
-        return (stored, true)
+        // An agreement for this application exists (a retried or concurrent call): a replay.
+        // The rollback of a refused replay also undoes a client created above.
+        guard let existing = try await replayed() else {
+          throw PostgresError(.unexpectedResponse, reason: "agreement vanished")
+        }
+        return (existing, false)
       }
       if created {
         logger.info(
@@ -100,10 +105,8 @@ extension ProductEngineService {
   }
 
   /// The active product of `terms`, checked against its limits.
-  private func availableProduct(_ terms: LendingLoanTerms, in transaction: PostgresTransaction)
-    async throws -> Product
-  {
-    guard let product = try await store.product(code: terms.productCode, in: transaction),
+  private func availableProduct(_ terms: LendingLoanTerms) async throws -> Product {
+    guard let product = try await store.product(code: terms.productCode),
       product.active
     else {
       throw RPCError.detailed(

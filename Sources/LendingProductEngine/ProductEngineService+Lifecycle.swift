@@ -90,10 +90,9 @@ extension ProductEngineService {
       return
     }
     let now = self.now
-    let moved = try await context.complete { transaction in
-      try await store.markPayoutRequested(id, at: now, in: transaction)
-    }
-    if moved { context.logger.info("payout requested", metadata: ["agreement_id": "\(id)"]) }
+    let moved = try await context.complete(
+      with: ProductEngineStore.markPayoutRequested(id, at: now))
+    if moved == 1 { context.logger.info("payout requested", metadata: ["agreement_id": "\(id)"]) }
   }
 
   private func current(_ id: UUID, in transaction: PostgresTransaction) async throws

@@ -1,4 +1,5 @@
 import Foundation
+import WirebankJobs
 import WirebankPostgres
 
 extension ProductEngineStore {
@@ -16,24 +17,27 @@ extension ProductEngineStore {
     var createdAt: Date
   }
 
-  /// Inserts `agreement` (status CREATED) and its schedule; false when an agreement for the
-  /// same application exists already (nothing is written then).
-  func insertAgreement(_ agreement: NewAgreement, in transaction: PostgresTransaction) async throws
-    -> Bool
-  {
-    let inserted = try await transaction.query(
-      """
-      INSERT INTO agreements (agreement_id, application_id, client_id, product_code, currency,
-        principal_minor, term_months, annual_rate_bp, monthly_payment_minor,
-        origination_fee_minor, status, created_at)
-      VALUES (\(agreement.id), \(agreement.applicationID), \(agreement.clientID),
-        \(agreement.product.code), \(agreement.product.currency), \(agreement.principalMinor),
-        \(Int32(agreement.termMonths)), \(Int32(agreement.annuity.annualRateBasisPoints)),
-        \(agreement.annuity.monthlyPayment), \(agreement.originationFeeMinor),
-        \(AgreementStatus.created.rawValue), \(agreement.createdAt))
-      ON CONFLICT (application_id) DO NOTHING
-      """)
-    guard inserted.affectedRows == 1 else { return false }
+  /// Inserts `agreement` (status CREATED) with `job`, then its schedule; returns the agreement
+  /// as stored, or nil when an agreement for the same application exists already (nothing is
+  /// written then).
+  func insertAgreement(
+    _ agreement: NewAgreement, enqueueing job: NewJob, in transaction: PostgresTransaction
+  ) async throws -> AgreementRecord? {
+    let inserted = try await JobQueue.enqueue(
+      [job],
+      along: """
+        INSERT INTO agreements (agreement_id, application_id, client_id, product_code, currency,
+          principal_minor, term_months, annual_rate_bp, monthly_payment_minor,
+          origination_fee_minor, status, created_at)
+        VALUES (\(agreement.id), \(agreement.applicationID), \(agreement.clientID),
+          \(agreement.product.code), \(agreement.product.currency), \(agreement.principalMinor),
+          \(Int32(agreement.termMonths)), \(Int32(agreement.annuity.annualRateBasisPoints)),
+          \(agreement.annuity.monthlyPayment), \(agreement.originationFeeMinor),
+          \(AgreementStatus.created.rawValue), \(agreement.createdAt))
+        ON CONFLICT (application_id) DO NOTHING
+        RETURNING seq
+        """, in: transaction)
+    guard let row = inserted.first else { return nil }
     let installments = agreement.annuity.installments
     try await transaction.query(
       """
@@ -48,7 +52,17 @@ extension ProductEngineStore {
                   \(PostgresArray(installments.map(\.remainingPrincipal))))
         AS entry (period, due, principal, interest, remaining)
       """)
-    return true
+    // What `agreement(id:today:)` would read back: nothing is paid out or paid yet.
+    return AgreementRecord(
+      id: agreement.id, seq: try row.decode(Int64.self), applicationID: agreement.applicationID,
+      clientID: agreement.clientID, productCode: agreement.product.code,
+      currency: agreement.product.currency, principalMinor: agreement.principalMinor,
+      termMonths: agreement.termMonths,
+      annualRateBasisPoints: agreement.annuity.annualRateBasisPoints,
+      monthlyPaymentMinor: agreement.annuity.monthlyPayment,
+      originationFeeMinor: agreement.originationFeeMinor, status: .created, disbursementID: nil,
+      createdAt: agreement.createdAt, disbursedAt: nil, endedAt: nil,
+      outstandingPrincipalMinor: agreement.principalMinor, arrearsMinor: 0, daysPastDue: 0)
   }
 
   /// The agreement made for `applicationID`, with its client's document, or nil.
@@ -141,17 +155,15 @@ extension ProductEngineStore {
     return (try Self.status(status), disbursement, principal, currency)
   }
 
-  /// CREATED → PAYMENT_PENDING (the payout was requested); false in any other status.
-  func markPayoutRequested(_ id: UUID, at now: Date, in transaction: PostgresTransaction)
-    async throws -> Bool
-  {
-    try await transaction.query(
-      """
-      UPDATE agreements SET status = \(AgreementStatus.paymentPending.rawValue),
-        payout_requested_at = \(now)
-      WHERE agreement_id = \(id) AND status = \(AgreementStatus.created.rawValue)
-      """
-    ).affectedRows == 1
+  /// The statement CREATED → PAYMENT_PENDING (the payout was requested); it returns a row when
+  /// it did (none in any other status).
+  static func markPayoutRequested(_ id: UUID, at now: Date) -> PostgresQuery {
+    """
+    UPDATE agreements SET status = \(AgreementStatus.paymentPending.rawValue),
+      payout_requested_at = \(now)
+    WHERE agreement_id = \(id) AND status = \(AgreementStatus.created.rawValue)
+    RETURNING agreement_id
+    """
   }
 
   /// PAYMENT_PENDING → ACTIVE with the payout's id and time.

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import WirebankContracts
 import WirebankPostgres
 
@@ -6,6 +7,8 @@ import WirebankPostgres
 /// `ProductEngineStore+Agreements.swift`. Every value is a bound parameter.
 struct ProductEngineStore: Sendable {
   let pool: PostgresPool
+  /// The products, read once: shared by the copies of this store.
+  let catalog = ProductCatalog()
 
   // MARK: Products
 
@@ -22,14 +25,21 @@ struct ProductEngineStore: Sendable {
   }
 
   /// The product with `code`, or nil.
-  func product(code: String, in transaction: PostgresTransaction? = nil) async throws -> Product? {
-    let query: PostgresQuery =
-      "SELECT \(unsafeSQL: Self.productColumns) FROM products p WHERE p.product_code = \(code)"
-    let rows =
-      if let transaction { try await transaction.query(query) } else {
-        try await pool.query(query)
-      }
-    return try rows.first.map(Self.product(from:))
+  ///
+  /// Products are reference data that only migrations write, and migrations run before the
+  /// service starts: so the table is read once, on first use, and kept. This saves a statement
+  /// per call on the hot paths (client history, CreateAgreement, GetProduct); the callers still
+  /// check the product (active, limits, currency) as before.
+  func product(code: String) async throws -> Product? {
+    if let products = catalog.products { return products[code] }
+    let rows = try await pool.query("SELECT \(unsafeSQL: Self.productColumns) FROM products p")
+    let products = Dictionary(
+      try rows.map { row in
+        let product = try Self.product(from: row)
+        return (product.code, product)
+      }, uniquingKeysWith: { first, _ in first })
+    catalog.products = products
+    return products[code]
   }
 
   private static let productColumns = """
@@ -120,5 +130,16 @@ struct ProductEngineStore: Sendable {
     guard let row = rows.first else { return nil }
     let (kind, country, series, number) = try row.decode((Int32, String, String, String).self)
     return DocumentKey(kind: kind, country: country, series: series, number: number)
+  }
+}
+
+/// The products once read (see `ProductEngineStore.product(code:)`).
+final class ProductCatalog: Sendable {
+  private let loaded = Mutex<[String: Product]?>(nil)
+
+  /// The products by code, or nil before the first read.
+  var products: [String: Product]? {
+    get { loaded.withLock { $0 } }
+    set { loaded.withLock { $0 = newValue } }
   }
 }

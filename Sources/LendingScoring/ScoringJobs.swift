@@ -64,12 +64,10 @@ struct ScoringJobs: Sendable {
     decision.decisionId = UUID().uuidString.lowercased()
     decision.applicationId = id
     decision.decidedAt = Google_Protobuf_Timestamp(now)
-    try await context.complete { transaction in
-      if try await store.recordDecision(decision, at: now, in: transaction) {
-        try await JobQueue.enqueue(
-          Self.job(Self.report, application: id, queue: queue), in: transaction)
-      }
-    }
+    // The report job is enqueued only if this decision is the one recorded.
+    try await context.complete(
+      with: try ScoringStore.recordDecision(decision, at: now),
+      enqueueing: [Self.job(Self.report, application: id, queue: queue)])
     context.logger.info(
       "application decided",
       metadata: [

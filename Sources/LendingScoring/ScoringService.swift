@@ -42,26 +42,24 @@ public struct ScoringService: Scoring.ServiceProtocol {
     do {
       try validate(request)
       let now = clock.now().truncatedToMicroseconds
-      return try await store.pool.withTransaction { transaction in
-        if try await store.insert(request, at: now, in: transaction) {
-          try await JobQueue.enqueue(
-            ScoringJobs.job(
-              ScoringJobs.evaluate, application: request.applicationId, queue: jobQueue),
-            in: transaction)
-          logger.debug(
-            "application received", metadata: ["application_id": "\(request.applicationId)"])
-        }
-        guard let stored = try await store.application(request.applicationId, in: transaction)
-        else { throw PostgresError(.unexpectedResponse, reason: "application vanished") }
-        guard stored.request.applicant == request.applicant, stored.request.terms == request.terms
-        else {
-          throw RPCError.detailed(
-            .failedPrecondition, "this application was received before with other contents",
-            reason: "APPLICATION_MISMATCH", domain: Self.errorDomain,
-            metadata: ["application_id": String(request.applicationId.prefix(128))])
-        }
-        return stored.response
+      let job = ScoringJobs.job(
+        ScoringJobs.evaluate, application: request.applicationId, queue: jobQueue)
+      if try await store.insert(request, at: now, enqueueing: job) {
+        logger.debug(
+          "application received", metadata: ["application_id": "\(request.applicationId)"])
+        return ScoredApplication(request: request, receivedAt: now, decision: nil).response
       }
+      guard let stored = try await store.application(request.applicationId) else {
+        throw PostgresError(.unexpectedResponse, reason: "application vanished")
+      }
+      guard stored.request.applicant == request.applicant, stored.request.terms == request.terms
+      else {
+        throw RPCError.detailed(
+          .failedPrecondition, "this application was received before with other contents",
+          reason: "APPLICATION_MISMATCH", domain: Self.errorDomain,
+          metadata: ["application_id": String(request.applicationId.prefix(128))])
+      }
+      return stored.response
     } catch let error as PostgresError {
       logger.error("database error", metadata: ["error": "\(error)"])
       throw RPCError.fromDatabase(error, domain: Self.errorDomain)

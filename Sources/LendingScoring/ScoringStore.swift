@@ -1,5 +1,6 @@
 import Foundation
 import WirebankContracts
+import WirebankJobs
 import WirebankPostgres
 
 /// An application as Scoring keeps it.
@@ -22,17 +23,19 @@ struct ScoredApplication: Sendable {
 struct ScoringStore: Sendable {
   let pool: PostgresPool
 
-  /// Stores `request` as RECEIVED; false when the application was received before.
-  func insert(
-    _ request: ScoringScoreApplicationRequest, at now: Date, in transaction: PostgresTransaction
-  ) async throws -> Bool {
-    try await transaction.query(
-      """
-      INSERT INTO scored_applications (application_id, request, state, received_at)
-      VALUES (\(request.applicationId), \(try request.serializedBytes()), 'RECEIVED', \(now))
-      ON CONFLICT (application_id) DO NOTHING
-      """
-    ).affectedRows == 1
+  /// Stores `request` as RECEIVED with `job`, in one statement outside any transaction; false
+  /// when the application was received before (nothing is written then).
+  func insert(_ request: ScoringScoreApplicationRequest, at now: Date, enqueueing job: NewJob)
+    async throws -> Bool
+  {
+    !(try await JobQueue.enqueue(
+      [job],
+      along: """
+        INSERT INTO scored_applications (application_id, request, state, received_at)
+        VALUES (\(request.applicationId), \(try request.serializedBytes()), 'RECEIVED', \(now))
+        ON CONFLICT (application_id) DO NOTHING
+        RETURNING application_id
+        """, pool: pool)).isEmpty
   }
 
   /// Application `id`, or nil.
@@ -55,19 +58,15 @@ struct ScoringStore: Sendable {
       decision: try decision.map { try ScoringDecision(serializedBytes: $0) })
   }
 
-  /// RECEIVED → DECIDED with `decision`; false when it was decided already.
-  func recordDecision(
-    _ decision: ScoringDecision, at now: Date, in transaction: PostgresTransaction
-  )
-    async throws -> Bool
-  {
-    try await transaction.query(
-      """
-      UPDATE scored_applications
-      SET state = 'DECIDED', decision = \(try decision.serializedBytes()),
-        outcome = \(decision.outcome == .approved ? "APPROVED" : "REJECTED"), decided_at = \(now)
-      WHERE application_id = \(decision.applicationId) AND state = 'RECEIVED'
-      """
-    ).affectedRows == 1
+  /// The statement RECEIVED → DECIDED with `decision`; it returns a row when it did (none when
+  /// the application was decided already).
+  static func recordDecision(_ decision: ScoringDecision, at now: Date) throws -> PostgresQuery {
+    """
+    UPDATE scored_applications
+    SET state = 'DECIDED', decision = \(try decision.serializedBytes()),
+      outcome = \(decision.outcome == .approved ? "APPROVED" : "REJECTED"), decided_at = \(now)
+    WHERE application_id = \(decision.applicationId) AND state = 'RECEIVED'
+    RETURNING application_id
+    """
   }
 }

@@ -40,6 +40,9 @@ extension IdempotencyKeys {
 
   /// Reserves the key for this request (committed at once, so duplicates see it), or returns
   /// the stored response to replay.
+  ///
+  /// A new key (the usual case) takes one statement in a transaction of its own; only a key
+  /// already stored needs the locking read and the decision.
   func reserve(scope: String, key: String, request: RequestFingerprint, token: UUID) async throws
     -> [UInt8]?
   {
@@ -47,22 +50,22 @@ extension IdempotencyKeys {
     let lockedUntil = now.addingTimeInterval(inFlightTimeout.timeInterval)
     let fingerprint = request.digest
     let lifetime = self.lifetime
+    let inserted = try await pool.query(
+      """
+      INSERT INTO wirebank_idempotency_keys
+        (scope, key, fingerprint, state, lock_token, created_at, locked_until)
+      VALUES (\(scope), \(key), \(fingerprint), 'in_flight', \(token), \(now), \(lockedUntil))
+      ON CONFLICT DO NOTHING
+      """)
+    if inserted.affectedRows == 1 { return nil }
     return try await pool.withTransaction { transaction in
-      let inserted = try await transaction.query(
-        """
-        INSERT INTO wirebank_idempotency_keys
-          (scope, key, fingerprint, state, lock_token, created_at, locked_until)
-        VALUES (\(scope), \(key), \(fingerprint), 'in_flight', \(token), \(now), \(lockedUntil))
-        ON CONFLICT DO NOTHING
-        """)
-      if inserted.affectedRows == 1 { return nil }
       let rows = try await transaction.query(
         """
         SELECT fingerprint, state = 'completed', response, created_at, locked_until
         FROM wirebank_idempotency_keys WHERE scope = \(scope) AND key = \(key) FOR UPDATE
         """)
       guard let row = rows.first else {
-        // Deleted between the two statements (its request failed): let the client retry.
+        // Deleted since the insert met it (its request failed): let the client retry.
         throw IdempotencyError(code: .inFlight, reason: "a request with this key just finished")
       }
       let (storedPrint, completed, response, createdAt, storedLock) =

@@ -54,9 +54,16 @@ extension JobWorker {
     logger[metadataKey: "job.id"] = "\(job.id)"
     logger[metadataKey: "job.kind"] = "\(job.kind)"
     let attempt = Int32(job.attempt)
+    var retryScheduled = false
     defer {
-      inFlight.withLock { _ = $0.removeValue(forKey: job.id) }
-      wake.signal()
+      let wasFull = inFlight.withLock { inFlight in
+        defer { _ = inFlight.removeValue(forKey: job.id) }
+        return inFlight.count >= configuration.concurrency
+      }
+      // Only a full worker waits for a handler to finish (one with room is woken by NOTIFY), and
+      // a retry may be due before the claim loop's next wake-up: otherwise a claim now would find
+      // nothing, and at a few jobs per second that was most claims.
+      if wasFull || retryScheduled { wake.signal() }
     }
     guard let handler = handlers[job.kind] else { return }
     let completion = CompletionFlag()
@@ -87,6 +94,7 @@ extension JobWorker {
       case .success(.dead?):
         logger.error("job is dead after its last attempt", metadata: ["error": "\(message)"])
       case .success(let state):
+        retryScheduled = state == .pending
         if !cancelled {
           logger.info(
             "job failed; retrying",

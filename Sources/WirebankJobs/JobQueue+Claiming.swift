@@ -9,68 +9,83 @@ import WirebankPostgres
 /// The statements workers run. Every change to a claimed job is fenced by its attempt number, so
 /// a worker whose lease ended (and whose job another worker took) cannot touch it any more.
 enum JobClaims {
+  /// What one claim statement returns.
+  struct Claimed: Sendable {
+    /// The jobs claimed, to run now.
+    var jobs: [Job] = []
+    /// How many of them were taken over from a worker whose lease ended.
+    var rescued = 0
+    /// Expired jobs with no attempts left, declared dead instead of claimed.
+    var declaredDead = 0
+    /// How long until the earliest job left in the queue becomes due (negative waits are
+    /// zero); `nil` when no job of these kinds is waiting or running.
+    var nextDue: Duration?
+  }
+
   /// Claims up to `limit` due jobs of `kinds`, including running ones whose lease expired
   /// (their worker died). An expired job with no attempts left becomes dead instead.
+  ///
+  /// The same statement tells when the next job left in the queue becomes due, so a worker
+  /// that claimed less than it asked for knows how long to wait without another round trip.
   static func claim(
     queue: String, kinds: [String], limit: Int, lease: Duration, worker: String, pool: PostgresPool
-  ) async throws -> (jobs: [Job], rescued: Int, declaredDead: Int) {
+  ) async throws -> Claimed {
+    let kinds = PostgresArray(kinds)
     let rows = try await pool.query(
       """
       WITH candidates AS (
         SELECT id FROM wirebank_jobs
         WHERE queue = \(queue) AND state IN ('pending', 'running') AND available_at <= now()
-          AND kind = ANY(\(PostgresArray(kinds)))
+          AND kind = ANY(\(kinds))
         ORDER BY available_at, id
         LIMIT \(Int64(limit))
-        FOR UPDATE SKIP LOCKED)
-      UPDATE wirebank_jobs AS job SET
-        state = CASE WHEN job.state = 'running' AND job.attempts >= job.max_attempts
-                THEN 'dead' ELSE 'running' END,
-        attempts = CASE WHEN job.state = 'running' AND job.attempts >= job.max_attempts
-                   THEN job.attempts ELSE job.attempts + 1 END,
-        last_error = CASE WHEN job.state = 'running'
-                     THEN 'lease expired: the worker of attempt ' || job.attempts || ' was lost'
-                     ELSE job.last_error END,
-        finished_at = CASE WHEN job.state = 'running' AND job.attempts >= job.max_attempts
-                      THEN now() END,
-        available_at = now() + \(milliseconds(lease)) * interval '1 millisecond',
-        locked_by = \(worker)
-      FROM candidates WHERE job.id = candidates.id
-      RETURNING job.id, job.kind, job.payload, job.attempts, job.max_attempts, job.unique_key,
-                job.created_at, job.state, job.last_error LIKE 'lease expired%'
+        FOR UPDATE SKIP LOCKED),
+      claimed AS (
+        UPDATE wirebank_jobs AS job SET
+          state = CASE WHEN job.state = 'running' AND job.attempts >= job.max_attempts
+                  THEN 'dead' ELSE 'running' END,
+          attempts = CASE WHEN job.state = 'running' AND job.attempts >= job.max_attempts
+                     THEN job.attempts ELSE job.attempts + 1 END,
+          last_error = CASE WHEN job.state = 'running'
+                       THEN 'lease expired: the worker of attempt ' || job.attempts || ' was lost'
+                       ELSE job.last_error END,
+          finished_at = CASE WHEN job.state = 'running' AND job.attempts >= job.max_attempts
+                        THEN now() END,
+          available_at = now() + \(milliseconds(lease)) * interval '1 millisecond',
+          locked_by = \(worker)
+        FROM candidates WHERE job.id = candidates.id
+        RETURNING job.id, job.kind, job.payload, job.attempts, job.max_attempts, job.unique_key,
+                  job.created_at, job.state, job.last_error LIKE 'lease expired%' AS expired),
+      next_due AS (
+        -- This statement's snapshot still shows the claimed rows as due: leave them out.
+        SELECT EXTRACT(EPOCH FROM min(available_at) - now())::float8 AS seconds
+        FROM wirebank_jobs
+        WHERE queue = \(queue) AND state IN ('pending', 'running') AND kind = ANY(\(kinds))
+          AND id NOT IN (SELECT id FROM candidates))
+      SELECT claimed.id, claimed.kind, claimed.payload, claimed.attempts, claimed.max_attempts,
+        claimed.unique_key, claimed.created_at, claimed.state, claimed.expired, next_due.seconds
+      FROM next_due LEFT JOIN claimed ON true
       """)
-    var jobs: [Job] = []
-    var rescued = 0
-    var dead = 0
+    var claimed = Claimed()
     for row in rows {
+      if let seconds = try row.decode(Double?.self, at: 9), seconds.isFinite {
+        claimed.nextDue = .milliseconds(max(0, Int64(seconds * 1000)))
+      }
+      // With nothing claimed the one row carries only the next due time.
+      guard !row.isNull(at: 0) else { continue }
       let (id, kind, payload, attempt, maxAttempts, uniqueKey, createdAt, state, expired) =
         try row.decode((Int64, String, [UInt8], Int32, Int32, String?, Date, String, Bool?).self)
       if state == JobState.dead.rawValue {
-        dead += 1
+        claimed.declaredDead += 1
         continue
       }
-      if expired == true && attempt > 1 { rescued += 1 }
-      jobs.append(
+      if expired == true && attempt > 1 { claimed.rescued += 1 }
+      claimed.jobs.append(
         Job(
           id: id, kind: kind, payload: payload, attempt: Int(attempt),
           maxAttempts: Int(maxAttempts), uniqueKey: uniqueKey, createdAt: createdAt))
     }
-    return (jobs, rescued, dead)
-  }
-
-  /// How long until the next job of `queue` becomes due, if one is waiting.
-  static func timeUntilNextDue(queue: String, kinds: [String], pool: PostgresPool) async throws
-    -> Duration?
-  {
-    let row = try await pool.query(
-      """
-      SELECT EXTRACT(EPOCH FROM min(available_at) - now())::float8 FROM wirebank_jobs
-      WHERE queue = \(queue) AND state IN ('pending', 'running')
-        AND kind = ANY(\(PostgresArray(kinds)))
-      """
-    ).single()
-    guard let seconds = try row.decode(Double?.self), seconds.isFinite else { return nil }
-    return .milliseconds(max(0, Int64(seconds * 1000)))
+    return claimed
   }
 
   /// Marks attempts succeeded in one statement.

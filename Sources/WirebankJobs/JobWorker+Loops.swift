@@ -9,6 +9,9 @@ import WirebankPostgres
 
 extension JobWorker {
   /// Claims while there is room and work, then waits for a wake-up or the next due job.
+  ///
+  /// Wake-ups are `NOTIFY`s of new jobs, a handler finishing in a full worker, a failed job's
+  /// retry time, and the sweep; those that arrive during a claim make one more claim in all.
   func claimLoop(group: inout DiscardingTaskGroup) async {
     let kinds = handlers.keys.sorted()
     var failures = 0
@@ -20,6 +23,7 @@ extension JobWorker {
           // A full worker is woken by the next handler that finishes.
           guard room > 0 else { break }
           let limit = min(room, configuration.claimBatchSize)
+          counters.claims.add(1, ordering: .relaxed)
           let claimed = try await JobClaims.claim(
             queue: configuration.queue, kinds: kinds, limit: limit, lease: configuration.lease,
             worker: configuration.workerID, pool: pool)
@@ -33,9 +37,7 @@ extension JobWorker {
             group.addTask { await self.execute(job) }
           }
           if claimed.jobs.count + claimed.declaredDead < limit {
-            if let next = try await JobClaims.timeUntilNextDue(
-              queue: configuration.queue, kinds: kinds, pool: pool)
-            {
+            if let next = claimed.nextDue {
               // Rows another worker is claiming right now look due: do not spin on them.
               pause = min(pause, max(next, .milliseconds(10)))
             }
@@ -70,6 +72,7 @@ extension JobWorker {
       }
       sweeps += 1
       wake.signal()
+      counters.sweeps.add(1, ordering: .relaxed)
       do {
         try await Task.sleep(for: timeUntilNextSweep())
       } catch {

@@ -19,6 +19,9 @@ final class WakeSignal: Sendable {
     waiter?.resume()
   }
 
+  /// Whether a task is waiting (no signal is pending): the claim loop is idle.
+  var isWaiting: Bool { state.withLock { $0.waiter != nil } }
+
   /// Returns once signalled, after `timeout`, or when the task is cancelled.
   func wait(timeout: Duration) async {
     let timer = Task { [weak self] in

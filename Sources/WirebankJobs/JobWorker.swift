@@ -51,6 +51,18 @@ public final class JobWorker: Sendable {
   let listening = ReadinessFlag()
   let inFlight = Mutex<[Int64: Int32]>([:])
   let batcher: CompletionBatcher
+  /// What the worker did, for tests and diagnostics.
+  let counters = Counters()
+
+  /// Running totals of the worker's round trips and wake-ups.
+  final class Counters: Sendable {
+    /// Claim statements sent.
+    let claims = Atomic<Int>(0)
+    /// `NOTIFY`s of this worker's queue relayed to the claim loop.
+    let notifications = Atomic<Int>(0)
+    /// Fallback sweeps done (each wakes the claim loop).
+    let sweeps = Atomic<Int>(0)
+  }
 
   /// A worker for `handlers` (by job kind); jobs of other kinds are left for other workers.
   public init(
@@ -121,6 +133,7 @@ public final class JobWorker: Sendable {
         listening.raise()
         wake.signal()
       case .notification(let notification) where notification.payload == configuration.queue:
+        counters.notifications.add(1, ordering: .relaxed)
         wake.signal()
       case .notification:
         break

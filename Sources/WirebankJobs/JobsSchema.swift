@@ -9,6 +9,9 @@ public enum JobsSchema {
   /// The channel `NOTIFY` wakes workers on; the payload is the queue name.
   public static let notificationChannel = "wirebank_jobs"
 
+  /// The SQLSTATE `wirebank_jobs_fence` raises: a job's completion found its lease lost.
+  static let leaseLostCode = PostgresError.Code(rawValue: "WJ001")
+
   /// Creates or updates the jobs, inbox and idempotency-key tables (at start-up, before workers).
   @discardableResult
   public static func migrate(pool: PostgresPool, logger: Logger) async throws -> MigrationReport {
@@ -69,6 +72,22 @@ public enum JobsSchema {
           PRIMARY KEY (scope, key)
         );
         CREATE INDEX wirebank_idempotency_keys_created ON wirebank_idempotency_keys (created_at);
+        """),
+    Migration(
+      version: 4, name: "lease fence",
+      sql: """
+        -- Aborts a statement that does a job's work and completes it when the completion found
+        -- the lease lost (another worker has the job): the work in that statement rolls back.
+        CREATE FUNCTION wirebank_jobs_fence(job bigint, held boolean) RETURNS boolean
+        LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NOT held THEN
+            RAISE EXCEPTION 'job % lost its lease to another worker', job
+              USING ERRCODE = 'WJ001';
+          END IF;
+          RETURN true;
+        END
+        $$;
         """),
   ]
 }

@@ -78,6 +78,8 @@ struct EngineHarness {
 
     let replay = try await engine.client.createAgreement(request)
     #expect(!replay.created && replay.agreement?.agreementId == agreement.agreementId)
+    // The new agreement is answered without reading it back: the answer must match the row.
+    #expect(replay.agreement == agreement)
 
     // Concurrent retries meet on the unique application id: still one agreement.
     let concurrent = Fixtures.createAgreement("app-2")
@@ -99,6 +101,20 @@ struct EngineHarness {
     #expect(error?.code == .failedPrecondition)
     #expect(error.flatMap(ErrorDetails.init)?.reason == "APPLICATION_MISMATCH")
     #expect(try await engine.agreementCount() == 2)
+
+    // Terms the product refuses, for an application that has an agreement: still a mismatch.
+    changed.terms = Fixtures.terms(1)
+    let refused = await rpcError { _ = try await engine.client.createAgreement(changed) }
+    #expect(refused.flatMap(ErrorDetails.init)?.reason == "APPLICATION_MISMATCH")
+    // Another client for the same application: refused, and the client is not kept.
+    let clients = try await engine.pool.query("SELECT count(*) FROM clients").single()
+      .decode(Int64.self)
+    let otherClient = Fixtures.createAgreement("app-1", document: "654321")
+    let mismatch = await rpcError { _ = try await engine.client.createAgreement(otherClient) }
+    #expect(mismatch.flatMap(ErrorDetails.init)?.reason == "APPLICATION_MISMATCH")
+    #expect(
+      try await engine.pool.query("SELECT count(*) FROM clients").single().decode(Int64.self)
+        == clients)
   }
 
   @Test func schedulesAreStoredExactlyWithDueDates() async throws {

@@ -12,7 +12,7 @@ import WirebankPostgres
       let first = try await JobClaims.claim(
         queue: "default", kinds: ["k"], limit: 1, lease: .milliseconds(1), worker: "a", pool: pool)
       #expect(first.jobs.map(\.attempt) == [1])
-      var second: (jobs: [Job], rescued: Int, declaredDead: Int) = ([], 0, 0)
+      var second = JobClaims.Claimed()
       try await eventually("the lease expires and the job is claimed again") {
         second = try await JobClaims.claim(
           queue: "default", kinds: ["k"], limit: 1, lease: .seconds(30), worker: "b", pool: pool)

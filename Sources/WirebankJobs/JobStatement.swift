@@ -1,0 +1,138 @@
+import WirebankPostgres
+
+/// One SQL statement built around a caller's data-modifying statement (`work`), so that the
+/// change, the jobs it needs and a job's completion travel in a single round trip and commit
+/// together (a statement is atomic even outside a transaction).
+///
+/// The caller's values keep their placeholders; the values added here are bound after them.
+struct JobStatement {
+  private(set) var query: PostgresQuery
+  private var ctes: [String]
+
+  /// Starts with `statement` as the common table expression `work`. It must be an INSERT,
+  /// UPDATE or DELETE with RETURNING (or a SELECT).
+  init(work statement: PostgresQuery) {
+    query = PostgresQuery(unsafeSQL: "", bindings: statement.bindings)
+    ctes = ["work AS (\n\(statement.sql))"]
+  }
+
+  /// Binds `value` after the values already bound and returns its placeholder.
+  mutating func bind<Value: PostgresEncodable>(_ value: Value) -> String {
+    query.bindings.append(value)
+    return "$\(query.bindings.count)"
+  }
+
+  /// Adds a common table expression (SQL text of this module only; values through `bind`).
+  mutating func add(cte: String) { ctes.append(cte) }
+
+  /// Adds the CTE `follow_ups`, which enqueues `jobs` when `work` returned a row (the jobs are
+  /// what that change needs), and returns the expression that notifies workers of the due ones.
+  mutating func enqueue(_ jobs: [NewJob]) -> String {
+    let queues = bind(PostgresArray(jobs.map(\.queue)))
+    let kinds = bind(PostgresArray(jobs.map(\.kind)))
+    let payloads = bind(PostgresArray(jobs.map(\.payload)))
+    let keys = bind(PostgresArray(jobs.map(\.uniqueKey)))
+    let attempts = bind(PostgresArray(jobs.map { Int32(clamping: $0.maxAttempts) }))
+    let runAt = bind(PostgresArray(jobs.map(\.runAt)))
+    add(
+      cte: """
+        follow_ups AS (
+          INSERT INTO wirebank_jobs (queue, kind, payload, unique_key, max_attempts, available_at)
+          SELECT queue, kind, payload, unique_key, max_attempts, COALESCE(run_at, now())
+          FROM unnest(\(queues), \(kinds), \(payloads), \(keys), \(attempts), \(runAt))
+            AS new (queue, kind, payload, unique_key, max_attempts, run_at)
+          WHERE EXISTS (SELECT 1 FROM work)
+          ON CONFLICT (unique_key) DO NOTHING
+          RETURNING queue, available_at <= now() AS due)
+        """)
+    let channel = bind(JobsSchema.notificationChannel)
+    return """
+      (SELECT count(pg_notify(\(channel), queue))
+       FROM (SELECT DISTINCT queue FROM follow_ups WHERE due) AS due_queues)
+      """
+  }
+
+  /// The statement: the CTEs, then `select` (the main query, which may read any CTE).
+  func finished(select: String) -> PostgresQuery {
+    var query = self.query
+    query.sql = "WITH " + ctes.joined(separator: ",\n") + "\n" + select
+    return query
+  }
+}
+
+extension JobQueue {
+  /// Runs `statement` and, if it returned a row, enqueues `jobs`, in one statement: the change
+  /// and the jobs it needs commit together without a transaction of their own.
+  ///
+  /// `statement` is an INSERT, UPDATE or DELETE with RETURNING (or a SELECT); its rows are
+  /// returned, each with one more column at the end.
+  /// - Throws: `PostgresError`.
+  @discardableResult
+  public static func enqueue(_ jobs: [NewJob], along statement: PostgresQuery, pool: PostgresPool)
+    async throws -> PostgresRows
+  {
+    try await pool.query(alongQuery(jobs, statement))
+  }
+
+  /// The same as `enqueue(_:along:pool:)`, inside `transaction`.
+  /// - Throws: `PostgresError`.
+  @discardableResult
+  public static func enqueue(
+    _ jobs: [NewJob], along statement: PostgresQuery, in transaction: PostgresTransaction
+  ) async throws -> PostgresRows {
+    try await transaction.query(alongQuery(jobs, statement))
+  }
+
+  private static func alongQuery(_ jobs: [NewJob], _ statement: PostgresQuery) -> PostgresQuery {
+    var combined = JobStatement(work: statement)
+    guard !jobs.isEmpty else { return combined.finished(select: "SELECT work.*, 0 FROM work") }
+    let notify = combined.enqueue(jobs)
+    // An uncorrelated subquery: evaluated once, however many rows `work` returned.
+    return combined.finished(select: "SELECT work.*, \(notify) FROM work")
+  }
+}
+
+extension JobContext {
+  /// Runs `statement`, enqueues `jobs` if it returned a row, and marks the job succeeded, all in
+  /// one statement: exactly once, like `complete(_:)`, but without BEGIN and COMMIT round trips.
+  ///
+  /// `statement` is an INSERT, UPDATE or DELETE with RETURNING (or a SELECT). If the job's lease
+  /// ended meanwhile and another worker took it, the whole statement rolls back.
+  /// - Parameters:
+  ///   - jobs: the change's follow-ups, enqueued only when `statement` returned a row.
+  ///   - onlyIfReturning: when `statement` returns no row, commit nothing and leave the job
+  ///     running (the result is then `nil`), so that the handler can take a slower path.
+  /// - Returns: how many rows `statement` returned; `nil` when nothing was committed.
+  /// - Throws: `JobError` with `leaseLost`, or `PostgresError`.
+  @discardableResult
+  public func complete(
+    with statement: PostgresQuery, enqueueing jobs: [NewJob] = [], onlyIfReturning: Bool = false
+  ) async throws -> Int? {
+    var combined = JobStatement(work: statement)
+    let id = combined.bind(job.id)
+    let attempt = combined.bind(Int32(job.attempt))
+    let wanted = onlyIfReturning ? "EXISTS (SELECT 1 FROM work)" : "true"
+    combined.add(
+      cte: """
+        done AS (
+          UPDATE wirebank_jobs SET state = 'succeeded', finished_at = now(), locked_by = NULL
+          WHERE id = \(id) AND attempts = \(attempt) AND state = 'running' AND \(wanted)
+          RETURNING id)
+        """)
+    let notify = jobs.isEmpty ? "0" : combined.enqueue(jobs)
+    let query = combined.finished(
+      select: """
+        SELECT (SELECT count(*) FROM work),
+          wirebank_jobs_fence(\(id), EXISTS (SELECT 1 FROM done) OR NOT \(wanted)), \(notify)
+        """)
+    let returned: Int
+    do {
+      returned = Int(try await pool.query(query).single().decode(Int64.self))
+    } catch let error as PostgresError where error.code == JobsSchema.leaseLostCode {
+      throw JobError(reason: .leaseLost, jobID: job.id)
+    }
+    if onlyIfReturning && returned == 0 { return nil }
+    completion.isCompleted.store(true, ordering: .relaxed)
+    return returned
+  }
+}

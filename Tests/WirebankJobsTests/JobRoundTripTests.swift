@@ -1,0 +1,116 @@
+import Foundation
+import Synchronization
+import Testing
+import WirebankPostgres
+
+@testable import WirebankJobs
+
+/// The claim loop's round trips: one statement per claim, no claim after a job finishes in a
+/// worker with room, and one claim for a burst of wake-ups.
+@Suite struct JobRoundTripTests {
+  @Test func aClaimTellsWhenTheNextJobLeftBecomesDue() async throws {
+    try await withJobsPool { pool in
+      let later = Date().addingTimeInterval(30)
+      try await pool.withTransaction { tx in
+        try await JobQueue.enqueue([NewJob(kind: "k"), NewJob(kind: "k", runAt: later)], in: tx)
+      }
+      let first = try await JobClaims.claim(
+        queue: "default", kinds: ["k"], limit: 1, lease: .seconds(60), worker: "a", pool: pool)
+      #expect(first.jobs.count == 1)
+      // The job just claimed is left out: the next one is the delayed job, about 30 s away.
+      let next = try #require(first.nextDue)
+      #expect(next > .seconds(25) && next <= .seconds(30), "next due in \(next)")
+      let second = try await JobClaims.claim(
+        queue: "default", kinds: ["k"], limit: 1, lease: .seconds(60), worker: "a", pool: pool)
+      #expect(second.jobs.isEmpty && second.declaredDead == 0)
+      #expect(try #require(second.nextDue) <= .seconds(30))
+      let empty = try await JobClaims.claim(
+        queue: "default", kinds: ["other"], limit: 1, lease: .seconds(60), worker: "a", pool: pool)
+      #expect(empty.jobs.isEmpty && empty.nextDue == nil)
+    }
+  }
+
+  @Test func aJobThatFinishesInAWorkerWithRoomCausesNoClaim() async throws {
+    try await withIdleWorker { pool, worker in
+      let before = worker.counters.claims.load(ordering: .relaxed)
+      for round in 1...5 {
+        try await pool.withTransaction { try await JobQueue.enqueue(NewJob(kind: "k"), in: $0) }
+        try await eventually("job \(round) succeeded and the loop is idle") {
+          try await jobCount(pool, state: .succeeded) == Int64(round) && worker.wake.isWaiting
+        }
+      }
+      // One claim per NOTIFY; none after a job finished.
+      #expect(worker.counters.claims.load(ordering: .relaxed) - before == 5)
+    }
+  }
+
+  @Test func aBurstOfWakeUpsDuringAClaimCausesOneMoreClaim() async throws {
+    try await withIdleWorker { pool, worker in
+      let claims = worker.counters.claims.load(ordering: .relaxed)
+      let notifications = worker.counters.notifications.load(ordering: .relaxed)
+      // The lock holds the next claim in flight while the notifications arrive.
+      try await pool.withTransaction { tx in
+        try await tx.query("LOCK TABLE wirebank_jobs IN ACCESS EXCLUSIVE MODE")
+        try await pool.query("SELECT pg_notify('wirebank_jobs', 'default')")
+        try await eventually("a claim is in flight") {
+          worker.counters.claims.load(ordering: .relaxed) == claims + 1
+        }
+        for _ in 0..<30 {
+          try await pool.query("SELECT pg_notify('wirebank_jobs', 'default')")
+        }
+        try await eventually("every notification reached the worker") {
+          worker.counters.notifications.load(ordering: .relaxed) == notifications + 31
+        }
+      }
+      try await eventually("the loop is idle again") {
+        worker.counters.claims.load(ordering: .relaxed) >= claims + 2 && worker.wake.isWaiting
+      }
+      #expect(worker.counters.claims.load(ordering: .relaxed) == claims + 2)
+    }
+  }
+
+  @Test func aFailedJobWakesTheLoopForItsRetry() async throws {
+    try await withJobsPool { pool in
+      let calls = Tally()
+      let worker = JobWorker(
+        pool: pool, configuration: JobWorkerTests.configuration(sweep: .seconds(60)),
+        handlers: [
+          "k": { _ in
+            calls.add()
+            struct Flaky: Error {}
+            if calls.count < 3 { throw Flaky() }
+          }
+        ], logger: JobsTestDatabase.logger)
+      try await whileRunning([worker]) {
+        try await pool.withTransaction { try await JobQueue.enqueue(NewJob(kind: "k"), in: $0) }
+        // Retries are 10–40 ms apart and the sweep is a minute away.
+        try await eventually(timeout: .seconds(10), "the job succeeded on its third attempt") {
+          try await jobCount(pool, state: .succeeded) == 1
+        }
+      }
+      #expect(calls.count == 3)
+    }
+  }
+}
+
+/// Runs `body` with a worker of jobs of kind `k` (which do nothing) once its claim loop is idle;
+/// its sweep is a minute away, so only the test wakes it.
+func withIdleWorker(_ body: (PostgresPool, JobWorker) async throws -> Void) async throws {
+  try await withJobsPool { pool in
+    let worker = JobWorker(
+      pool: pool, configuration: JobWorkerTests.configuration(sweep: .seconds(60)),
+      handlers: ["k": { _ in }], logger: JobsTestDatabase.logger)
+    try await whileRunning([worker]) {
+      try await eventually("the claim loop is idle") { worker.isIdle }
+      try await body(pool, worker)
+    }
+  }
+}
+
+extension JobWorker {
+  /// Started, swept once and waiting: no wake-up from the start is still to come.
+  var isIdle: Bool {
+    counters.sweeps.load(ordering: .relaxed) >= 1 && counters.claims.load(ordering: .relaxed) >= 1
+      && wake.isWaiting
+  }
+}
