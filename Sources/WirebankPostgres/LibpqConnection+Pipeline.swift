@@ -4,30 +4,70 @@ extension LibpqConnection {
   /// Runs one statement with its bound parameters (blocking), preceded by `begin` when given, in
   /// one round trip; results come in binary form.
   ///
-  /// Uses libpq's pipeline mode so that BEGIN and the statement share a round trip. If anything
-  /// leaves the connection inside the pipeline, it is marked poisoned and never used again.
+  /// Uses libpq's pipeline mode so that BEGIN, the Parse of a statement this connection has not
+  /// prepared yet, and its execution share a round trip. A statement whose prepared form went
+  /// stale is prepared afresh and run again when it stood alone; inside a transaction block its
+  /// error is transient, so `withTransaction` runs the transaction again. If anything leaves the
+  /// connection inside the pipeline, it is marked poisoned and never used again.
   /// - Throws: `PostgresError` of the first step that failed (BEGIN or the statement).
   func execute(_ query: PostgresQuery, beginning begin: String? = nil) throws -> PostgresRows {
     try query.bindings.validate()
+    let decision = try runPipeline(query, begin: begin)
+    guard decision.retry else { return try decision.result.get() }
+    // The stale statement is forgotten: this time it is prepared afresh (and not retried again).
+    return try runPipeline(query, begin: nil).result.get()
+  }
+
+  /// Sends one pipeline for `query`, reads its results and updates the statement cache.
+  private func runPipeline(_ query: PostgresQuery, begin: String?) throws
+    -> StatementPipeline.Decision
+  {
     guard !isPoisoned else {
       throw PostgresError(
         .connectionLost, reason: "an earlier failure left the connection unusable",
         query: query.sql)
     }
-    var pipeline = StatementPipeline(begin: begin)
+    let key = PreparedStatementCache.Key(sql: query.sql, types: query.bindings.types)
+    let inTransactionBlock = !isIdle
+    let preparation: PreparedStatementCache.Preparation =
+      query.bindings.count == 0 ? .unnamed : statements.preparation(for: key)
+    // Outside a transaction block only, where a failing DEALLOCATE cannot abort a transaction.
+    let deallocations = inTransactionBlock ? [] : statements.takePendingDeallocations()
+    var pipeline = StatementPipeline(
+      preparation: preparation, begin: begin, deallocations: deallocations,
+      inTransactionBlock: inTransactionBlock)
+    try send(pipeline.steps, of: query)
+    receive(into: &pipeline, query: query.sql)
+    let decision = pipeline.decision()
+    switch decision.cacheChange {
+    case .remember(let name)?: statements.remember(name, for: key)
+    case .forgetGone?: statements.forget(key, stillOnServer: false)
+    case .forgetStale?: statements.forget(key, stillOnServer: true)
+    case nil: break
+    }
+    return decision
+  }
+
+  /// Enters pipeline mode and queues `steps`; the last Sync flushes them to the server.
+  private func send(_ steps: [StatementPipeline.Step], of query: PostgresQuery) throws {
+    let count = Int32(query.bindings.count)
     try query.bindings.withLibpqArguments { types, values, lengths, formats in
-      guard PQenterPipelineMode(handle) == 1 else {
-        throw lostError(query: query.sql)
-      }
+      guard PQenterPipelineMode(handle) == 1 else { throw lostError(query: query.sql) }
       roundTrips += 1
-      for step in pipeline.steps {
+      for step in steps {
         let sent: Int32
         switch step {
+        case .deallocate(let name):
+          let sql = "DEALLOCATE \(PostgresQuery.quoteIdentifier(name))"
+          sent = PQsendQueryParams(handle, sql, 0, nil, nil, nil, nil, 0)
         case .begin(let sql):
           sent = PQsendQueryParams(handle, sql, 0, nil, nil, nil, nil, 0)
-        case .execute:
-          sent = PQsendQueryParams(
-            handle, query.sql, Int32(query.bindings.count), types, values, lengths, formats, 1)
+        case .prepare(let name):
+          sent = PQsendPrepare(handle, name, query.sql, count, types)
+        case .execute(let name?):
+          sent = PQsendQueryPrepared(handle, name, count, values, lengths, formats, 1)
+        case .execute(nil):
+          sent = PQsendQueryParams(handle, query.sql, count, types, values, lengths, formats, 1)
         case .sync:
           sent = PQpipelineSync(handle)
         }
@@ -38,8 +78,6 @@ extension LibpqConnection {
         }
       }
     }
-    receive(into: &pipeline, query: query.sql)
-    return try pipeline.decision().result.get()
   }
 
   /// Reads the result of every step in order, then leaves pipeline mode; a connection whose
@@ -48,8 +86,9 @@ extension LibpqConnection {
     var intact = true
     for step in pipeline.steps where intact {
       switch step {
+      case .deallocate: intact = receiveResult(into: &pipeline, query: "DEALLOCATE")
       case .begin(let sql): intact = receiveResult(into: &pipeline, query: sql)
-      case .execute: intact = receiveResult(into: &pipeline, query: query)
+      case .prepare, .execute: intact = receiveResult(into: &pipeline, query: query)
       case .sync: intact = receiveSync(into: &pipeline, query: query)
       }
     }

@@ -15,6 +15,8 @@ final class LibpqConnection {
   /// Set when the connection was left in a state it cannot be reused from (a COPY, or a pipeline
   /// whose results could not be read to the end).
   var isPoisoned = false
+  /// The statements prepared on the server, by text and parameter types.
+  var statements = PreparedStatementCache()
   /// Round trips made so far: one per statement, script or pipeline (for tests and benchmarks).
   var roundTrips = 0
 
