@@ -38,7 +38,13 @@ extension LibpqConnection {
       inTransactionBlock: inTransactionBlock)
     try send(pipeline.steps, of: query)
     receive(into: &pipeline, query: query.sql)
-    let decision = pipeline.decision()
+    var decision = pipeline.decision()
+    // A server error followed by the connection closing (a terminated backend) means the
+    // connection was lost, as it did when the whole exchange was one PQexecParams.
+    if isDisconnected, case .failure(var error) = decision.result, error.kind == .server {
+      error.kind = .connectionLost
+      decision.result = .failure(error)
+    }
     switch decision.cacheChange {
     case .remember(let name)?: statements.remember(name, for: key)
     case .forgetGone?: statements.forget(key, stillOnServer: false)

@@ -103,18 +103,8 @@ import Testing
           try await tx.query("INSERT INTO t SELECT \(Int64(1)) FROM pg_sleep(\(30.0))")
         }
       }
-      try await withPool(
-        PostgresPool(configuration: pool.configuration, logger: TestCluster.logger)
-      ) {
-        observer in
-        try await waitUntil("the statement to run") {
-          try await observer.query(
-            """
-            SELECT count(*) FROM pg_stat_activity
-            WHERE pid = \(pid) AND state = 'active' AND query LIKE '%pg_sleep%'
-            """
-          ).single().decode(Int64.self) == 1
-        }
+      try await withObserver(of: pool) { observer in
+        try await waitUntilSleeping(pid, seenBy: observer)
         sleeper.cancel()
         let error = await #expect(throws: PostgresError.self) { try await sleeper.value }
         #expect(error?.code == .queryCanceled)
@@ -126,6 +116,48 @@ import Testing
       let newPID = try await pool.query("SELECT pg_backend_pid()").single().decode(Int32.self)
       #expect(newPID != pid)
       #expect(try await pool.query("SELECT count(*) FROM t").single().decode(Int64.self) == 0)
+    }
+  }
+
+  /// A backend killed while its pipeline runs: the error says the connection was lost, and the
+  /// connection (left mid-pipeline) is replaced rather than reused.
+  @Test func aConnectionLostMidPipelineIsNeverReused() async throws {
+    try await withPool(try await TestCluster.freshPool("lazy", options: .init(maxConnections: 1))) {
+      pool in
+      let pid = try await pool.query("SELECT pg_backend_pid()").single().decode(Int32.self)
+      let victim = Task {
+        try await pool.withTransaction(retry: .never) { tx in
+          try await tx.query("SELECT pg_sleep(\(30.0))")
+        }
+      }
+      try await withObserver(of: pool) { killer in
+        try await waitUntilSleeping(pid, seenBy: killer)
+        try await killer.query("SELECT pg_terminate_backend(\(pid))")
+      }
+      let error = await #expect(throws: PostgresError.self) { try await victim.value }
+      #expect(error?.kind == .connectionLost)
+      let newPID = try await pool.query("SELECT pg_backend_pid()").single().decode(Int32.self)
+      #expect(newPID != pid)
+    }
+  }
+
+  /// Runs `body` with a second pool on the same database, to watch or kill the first's backend.
+  private func withObserver(
+    of pool: PostgresPool, _ body: (PostgresPool) async throws -> Void
+  ) async throws {
+    try await withPool(
+      PostgresPool(configuration: pool.configuration, logger: TestCluster.logger), body)
+  }
+
+  /// Waits until backend `pid` is running a `pg_sleep` statement.
+  private func waitUntilSleeping(_ pid: Int32, seenBy observer: PostgresPool) async throws {
+    try await waitUntil("the statement to run") {
+      try await observer.query(
+        """
+        SELECT count(*) FROM pg_stat_activity
+        WHERE pid = \(pid) AND state = 'active' AND query LIKE '%pg_sleep%'
+        """
+      ).single().decode(Int64.self) == 1
     }
   }
 }
