@@ -11,9 +11,14 @@ import CLibpq
 /// Not thread-safe: `PostgresConnection` serialises every use behind a mutex and runs the blocking
 /// calls on a thread pool. The `PGconn` is owned here and freed exactly once, in `deinit`.
 final class LibpqConnection {
-  private let handle: OpaquePointer
-  /// Set when the connection was left in a state it cannot be reused from (a COPY, for example).
-  private(set) var isPoisoned = false
+  let handle: OpaquePointer
+  /// Set when the connection was left in a state it cannot be reused from (a COPY, or a pipeline
+  /// whose results could not be read to the end).
+  var isPoisoned = false
+  /// The statements prepared on the server, by text and parameter types.
+  var statements = PreparedStatementCache()
+  /// Round trips made so far: one per statement, script or pipeline (for tests and benchmarks).
+  var roundTrips = 0
 
   /// Connects (blocking) with the given key/value parameters.
   init(parameters: [PostgresConfiguration.Parameter]) throws {
@@ -38,7 +43,12 @@ final class LibpqConnection {
   deinit { PQfinish(handle) }
 
   /// Whether the connection is known to be unusable.
-  var isBroken: Bool { isPoisoned || PQstatus(handle) != CONNECTION_OK }
+  var isBroken: Bool {
+    isPoisoned || isDisconnected || PQpipelineStatus(handle) != PQ_PIPELINE_OFF
+  }
+
+  /// Whether libpq lost the connection to the server (failed errors then mean `connectionLost`).
+  var isDisconnected: Bool { PQstatus(handle) != CONNECTION_OK }
 
   /// Whether no transaction is open and no command is running.
   var isIdle: Bool { PQtransactionStatus(handle) == PQTRANS_IDLE }
@@ -58,17 +68,9 @@ final class LibpqConnection {
   /// A handle that can ask the server to cancel the running statement from another thread.
   func makeCanceller() -> LibpqCanceller? { PQgetCancel(handle).map(LibpqCanceller.init) }
 
-  /// Runs one statement with its bound parameters (blocking); results come in binary form.
-  func execute(_ query: PostgresQuery) throws -> PostgresRows {
-    let result = try query.bindings.withLibpqArguments { types, values, lengths, formats in
-      PQexecParams(
-        handle, query.sql, Int32(query.bindings.count), types, values, lengths, formats, 1)
-    }
-    return try check(result, query: query.sql)
-  }
-
   /// Runs a script of one or more statements with no parameters (blocking, simple protocol).
   func executeScript(_ sql: String) throws {
+    roundTrips += 1
     let result = PQexec(handle, sql)
     _ = try check(result, query: String(sql.prefix(200)))
   }
@@ -105,10 +107,7 @@ final class LibpqConnection {
   }
 
   private func check(_ result: OpaquePointer?, query: String) throws -> PostgresRows {
-    guard let result else {
-      let kind: PostgresError.Kind = isBroken ? .connectionLost : .unexpectedResponse
-      throw PostgresError(kind, reason: Self.message(PQerrorMessage(handle)), query: query)
-    }
+    guard let result else { throw lostError(query: query) }
     switch PQresultStatus(result) {
     case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
       return PostgresRows(storage: ResultStorage(taking: result, query: query))
@@ -123,12 +122,12 @@ final class LibpqConnection {
     }
   }
 
-  private func serverError(_ result: OpaquePointer, query: String) -> PostgresError {
+  func serverError(_ result: OpaquePointer, query: String) -> PostgresError {
     let field = { (code: UInt8) in
       PQresultErrorField(result, Int32(code)).map { String(cString: $0) }
     }
     let sqlState = field(UInt8(ascii: "C"))
-    let broken = isBroken
+    let broken = isDisconnected
     var error = PostgresError(
       broken ? .connectionLost : .server, code: sqlState.map(PostgresError.Code.init(rawValue:)),
       reason: sqlState == nil ? Self.message(PQerrorMessage(handle)) : "statement failed",

@@ -52,6 +52,14 @@ public struct PostgresBindings: Sendable {
     if Value.postgresFormat == .text { bytes.append(0) }
   }
 
+  /// Throws the error of a value that could not be bound, before anything is sent.
+  func validate() throws {
+    if let failure { throw failure }
+    guard count <= Int(UInt16.max) else {
+      throw PostgresError(.invalidParameter, reason: "more than 65535 parameters")
+    }
+  }
+
   /// Calls `body` with the C arrays `PQexecParams` takes; the pointers live only inside `body`.
   func withLibpqArguments<Result>(
     _ body: (
@@ -59,10 +67,7 @@ public struct PostgresBindings: Sendable {
       _ lengths: UnsafePointer<Int32>?, _ formats: UnsafePointer<Int32>?
     ) throws -> Result
   ) throws -> Result {
-    if let failure { throw failure }
-    guard count <= Int(UInt16.max) else {
-      throw PostgresError(.invalidParameter, reason: "more than 65535 parameters")
-    }
+    try validate()
     // A non-NULL empty value still needs a non-NULL pointer: keep the buffer non-empty.
     let storage = bytes.isEmpty ? [0] : bytes
     return try storage.withUnsafeBytes { buffer in

@@ -89,6 +89,12 @@ public final class PostgresConnection: Sendable {
     libpq.withLock { $0?.looksHealthyWhileIdle() ?? false }
   }
 
+  /// Round trips to the server so far (statements, scripts and pipelines), for tests.
+  var roundTrips: Int { libpq.withLock { $0?.roundTrips ?? 0 } }
+
+  /// The number of statements this connection keeps prepared on the server, for tests.
+  var preparedStatementCount: Int { libpq.withLock { $0?.statements.count ?? 0 } }
+
   /// Whether a transaction block is open on this connection.
   var isInTransaction: Bool { libpq.withLock { $0?.isInTransaction ?? false } }
 

@@ -63,6 +63,10 @@ extension PostgresError {
     public static let numericValueOutOfRange = Code(rawValue: "22003")
     /// `25P02`: the transaction has failed; commands are ignored until it ends.
     public static let inFailedSQLTransaction = Code(rawValue: "25P02")
+    /// `26000`: the prepared statement named does not exist.
+    public static let invalidSQLStatementName = Code(rawValue: "26000")
+    /// `0A000`: the feature is not supported (also: a cached plan must not change result type).
+    public static let featureNotSupported = Code(rawValue: "0A000")
     /// `3D000`: the database does not exist.
     public static let invalidCatalogName = Code(rawValue: "3D000")
     /// `08006`: the connection failed.
@@ -82,6 +86,7 @@ extension PostgresError {
       "22021": "character_not_in_repertoire", "22001": "string_data_right_truncation",
       "22003": "numeric_value_out_of_range", "25P02": "in_failed_sql_transaction",
       "3D000": "invalid_catalog_name", "08006": "connection_failure",
+      "26000": "invalid_sql_statement_name", "0A000": "feature_not_supported",
     ]
   }
 }

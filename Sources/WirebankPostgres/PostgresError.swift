@@ -68,8 +68,12 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     self.query = query
   }
 
+  /// Set when a statement prepared earlier on the connection no longer fits the tables; the
+  /// driver has forgotten it, so the transaction succeeds when it is run again.
+  var isStalePreparedStatement = false
+
   /// Whether the server may accept the same transaction if it is retried.
-  public var isTransient: Bool { code?.isTransient ?? false }
+  public var isTransient: Bool { code?.isTransient ?? false || isStalePreparedStatement }
 
   /// A one-line summary that holds no bound values.
   public var description: String {

@@ -26,17 +26,19 @@ extension PostgresConnection {
   }
 
   /// One BEGIN … COMMIT, rolled back on any error (even in a cancelled task).
+  ///
+  /// BEGIN goes out with the first statement; a body that runs none sends nothing at all.
   func transactionAttempt<Result>(
     isolation: isolated (any Actor)? = #isolation,
     isolationLevel: PostgresIsolationLevel, readOnly: Bool,
     _ body: (PostgresTransaction) async throws -> sending Result
   ) async throws -> sending Result {
     let begin = "BEGIN ISOLATION LEVEL \(isolationLevel.rawValue)\(readOnly ? " READ ONLY" : "")"
-    try await query(PostgresQuery(unsafeSQL: begin))
-    let transaction = PostgresTransaction(connection: self)
+    let transaction = PostgresTransaction(connection: self, begin: begin)
     do {
       let result = try await body(transaction)
       transaction.end()
+      guard transaction.hasBegun else { return result }
       let commit = try await query("COMMIT")
       // COMMIT of a transaction in which a statement failed answers ROLLBACK, without an error.
       if commit.commandTag == "ROLLBACK" {

@@ -39,20 +39,28 @@ public struct PostgresRetryPolicy: Sendable, Hashable {
 
 /// The statements of one open transaction. Valid only inside the `withTransaction` body that
 /// received it; afterwards every statement fails with `transactionClosed`.
+///
+/// BEGIN is sent with the transaction's first statement, in the same round trip; a transaction
+/// that runs no statement sends nothing.
 public struct PostgresTransaction: Sendable {
   let connection: PostgresConnection
   private let state: TransactionState
 
-  init(connection: PostgresConnection) {
+  init(connection: PostgresConnection, begin: String) {
     self.connection = connection
-    self.state = TransactionState()
+    self.state = TransactionState(begin: begin)
   }
 
   /// Runs one statement inside the transaction.
   @discardableResult
   public func query(_ query: PostgresQuery) async throws -> PostgresRows {
     try state.checkOpen()
-    return try await connection.query(query)
+    // A value that cannot be bound fails before anything, BEGIN included, is sent.
+    try query.bindings.validate()
+    let state = self.state
+    return try await connection.runCancellable { libpq in
+      try libpq.execute(query, beginning: state.takeBegin())
+    }
   }
 
   /// Runs a parameterless multi-statement script inside the transaction.
@@ -60,18 +68,39 @@ public struct PostgresTransaction: Sendable {
   /// The caller vouches that `unsafeSQL` holds no untrusted input.
   public func runScript(unsafeSQL: String) async throws {
     try state.checkOpen()
-    try await connection.runScript(unsafeSQL: unsafeSQL)
+    let state = self.state
+    try await connection.runCancellable { libpq in
+      // Scripts are rare in transactions: BEGIN goes in a round trip of its own.
+      if let begin = state.takeBegin() { try libpq.executeScript(begin) }
+      try libpq.executeScript(unsafeSQL)
+    }
   }
+
+  /// Whether BEGIN was sent, so that the transaction has to be committed or rolled back.
+  var hasBegun: Bool { state.begin.withLock { $0 == nil } }
 
   func end() { state.isOpen.store(false, ordering: .relaxed) }
 }
 
 private final class TransactionState: Sendable {
   let isOpen = Atomic<Bool>(true)
+  /// The BEGIN statement until it is handed out to be sent.
+  let begin: Mutex<String?>
+
+  init(begin: String) { self.begin = Mutex(begin) }
 
   func checkOpen() throws {
     guard isOpen.load(ordering: .relaxed) else {
       throw PostgresError(.transactionClosed, reason: "the transaction already ended")
+    }
+  }
+
+  /// The BEGIN statement the first time, `nil` afterwards. Called on the connection's thread
+  /// with the connection locked, so statements racing each other cannot both send it.
+  func takeBegin() -> String? {
+    begin.withLock { begin in
+      defer { begin = nil }
+      return begin
     }
   }
 }
