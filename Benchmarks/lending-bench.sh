@@ -10,7 +10,7 @@
 #   RATES="200 300" DURATION=30 ./lending-bench.sh
 #
 # Environment:
-#   RATES        offered applications/s, one row each, default "200 250 300"
+#   RATES        offered applications/s, one row each, default "200 225 250"
 #   DURATION     seconds of submissions per row, default 20 (the first WARMUP not measured)
 #   WARMUP       seconds at the start of each row that are not measured, default 3
 #   SCRATCH      the build folder of the main package, default .build-release
@@ -20,7 +20,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
-RATES="${RATES:-200 250 300}"
+RATES="${RATES:-200 225 250}"
 DURATION="${DURATION:-20}"
 WARMUP="${WARMUP:-3}"
 SCRATCH="${SCRATCH:-.build-release}"

@@ -32,6 +32,9 @@ public enum TestCluster {
     var configuration = EmbeddedPostgres.Configuration(directory: folder)
     configuration.settings = [
       "fsync": "off", "synchronous_commit": "off", "full_page_writes": "off",
+      // Swift Testing runs the suites' tests at once, each with a pool of up to 12 connections:
+      // PostgreSQL's default of 100 was reached now and then ("too many clients already").
+      "max_connections": "400",
     ]
     let cluster = try await EmbeddedPostgres.start(configuration, logger: logger)
     let first = exitList.withLock { list in

@@ -60,6 +60,9 @@ import WirebankPostgres
       let request = RequestFingerprint(canonicalBytes: Array("transfer 500".utf8))
       let runs = Tally()
       let gate = Gate()
+      // Opened on every path: should a duplicate fail, the first request still returns its
+      // connection, so closing the pool ends and the test fails instead of hanging.
+      defer { gate.open() }
       let first = Task {
         try await keys.perform(scope: "transfer", key: "t-1", request: request) { _ in
           runs.add()
