@@ -21,8 +21,10 @@ build: deps
 ## The whole test suite: contract drift check, Swift tests, then the real peers: wire
 ## compatibility with Python protobuf/protoc, and gRPC interop with grpcio, nghttp and h2load
 ## (two pytest runs: both register the grpc.* protos in protobuf's default pool).
+## `swift test` takes about a minute here; the bound turns a hung test into a failure (its
+## start line has no end in the output) instead of running into CI's 90-minute limit.
 test: deps check-contracts build
-	@swift test --skip-build
+	@timeout --kill-after=30s 20m swift test --skip-build || { rc=$$?; [[ $$rc == 124 ]] && echo "make test: swift test did not finish within 20 minutes" >&2; exit $$rc; }
 	@WIREBANK_BIN=.build/debug/wirebank .venv/bin/python -m pytest -q Tests/interop
 	@WIREBANK_BIN=.build/debug/wirebank .venv/bin/python -m pytest -q Tests/lending_e2e
 	@WIRECOMPAT_PEER=.build/debug/wirecompat-peer .venv/bin/python -m pytest -q Tests/wirecompat

@@ -15,6 +15,7 @@
 #   WARMUP       seconds at the start of each row that are not measured, default 3
 #   SCRATCH      the build folder of the main package, default .build-release
 #   SETTINGS     "durable" (PostgreSQL defaults, the default) or "disposable" (fsync off)
+#   UP_ARGS      more options for `wirebank up`, e.g. "--claim-spacing 0"
 #   WORKDIR      where the cluster and logs go, default a fresh /tmp directory (removed)
 set -euo pipefail
 
@@ -56,7 +57,7 @@ for rate in $RATES; do
   if [[ "$SETTINGS" == disposable ]]; then
     "$bin" postgres start --state-dir "$state" --disposable >/dev/null
   fi
-  WIREBANK_LOG_LEVEL=warning "$bin" up --base-port 0 --state-dir "$state" \
+  WIREBANK_LOG_LEVEL=warning "$bin" up --base-port 0 --state-dir "$state" ${UP_ARGS:-} \
     > "$WORKDIR/up-$rate.out" 2> "$WORKDIR/up-$rate.err" &
   up_pid=$!
   for _ in $(seq 1 600); do

@@ -9,6 +9,7 @@
 #   NO_BUILD=1 RATE=50 DURATION=10 ./lending-statements.sh
 #
 # Environment: RATE (default 50/s), DURATION (default 10 s), SCRATCH (default .build-release),
+# UP_ARGS (more options for `wirebank up`),
 # WORKDIR (default a fresh /tmp directory, removed), TOP (statements listed per database, 25).
 set -euo pipefail
 
@@ -49,7 +50,7 @@ printf "shared_preload_libraries = 'pg_stat_statements'\npg_stat_statements.trac
   >> "$state/data/postgresql.conf"
 "$bin" postgres start --state-dir "$state" >/dev/null
 
-WIREBANK_LOG_LEVEL=warning "$bin" up --base-port 0 --state-dir "$state" \
+WIREBANK_LOG_LEVEL=warning "$bin" up --base-port 0 --state-dir "$state" ${UP_ARGS:-} \
   > "$WORKDIR/up.out" 2> "$WORKDIR/up.err" &
 up_pid=$!
 for _ in $(seq 1 600); do

@@ -20,6 +20,9 @@ public struct LendingNodeOptions: Sendable, Hashable {
   public var retryMaximumDelay: Duration = .seconds(30)
   /// The fallback poll for due jobs (NOTIFY starts new ones at once).
   public var sweepInterval: Duration = .seconds(5)
+  /// The least time between two claims of a service's job worker (see
+  /// `JobWorker.Configuration.claimSpacing`).
+  public var claimSpacing: Duration = .milliseconds(10)
   /// The timeout of each call a job makes to a peer.
   public var peerCallTimeout: Duration = .seconds(10)
   /// How long graceful shutdown lets calls in flight finish.
@@ -35,6 +38,7 @@ public struct LendingNodeOptions: Sendable, Hashable {
     configuration.concurrency = jobConcurrency
     configuration.lease = jobLease
     configuration.sweepInterval = sweepInterval
+    configuration.claimSpacing = claimSpacing
     configuration.retryBackoff = Backoff(
       initial: .milliseconds(100), maximum: max(retryMaximumDelay, .milliseconds(100)))
     return configuration

@@ -12,17 +12,25 @@ extension JobWorker {
   ///
   /// Wake-ups are `NOTIFY`s of new jobs, a handler finishing in a full worker, a failed job's
   /// retry time, and the sweep; those that arrive during a claim make one more claim in all.
+  /// Claims start at least `claimSpacing` apart.
   func claimLoop(group: inout DiscardingTaskGroup) async {
     let kinds = handlers.keys.sorted()
     var failures = 0
+    var lastClaim: ContinuousClock.Instant?
     while !Task.isCancelled {
       var pause = configuration.sweepInterval
       do {
         while !Task.isCancelled {
+          if let lastClaim, configuration.claimSpacing > .zero {
+            try await Task.sleep(until: lastClaim + configuration.claimSpacing)
+          }
           let room = configuration.concurrency - inFlight.withLock { $0.count }
           // A full worker is woken by the next handler that finishes.
           guard room > 0 else { break }
           let limit = min(room, configuration.claimBatchSize)
+          // Wake-ups so far announce jobs this claim sees: they need no claim of their own.
+          wake.clearPending()
+          lastClaim = .now
           counters.claims.add(1, ordering: .relaxed)
           let claimed = try await JobClaims.claim(
             queue: configuration.queue, kinds: kinds, limit: limit, lease: configuration.lease,

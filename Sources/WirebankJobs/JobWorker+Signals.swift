@@ -19,6 +19,11 @@ final class WakeSignal: Sendable {
     waiter?.resume()
   }
 
+  /// Forgets a signal given while no one waited.
+  func clearPending() {
+    state.withLock { $0.pending = false }
+  }
+
   /// Whether a task is waiting (no signal is pending): the claim loop is idle.
   var isWaiting: Bool { state.withLock { $0.waiter != nil } }
 

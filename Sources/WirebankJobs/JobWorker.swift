@@ -29,6 +29,11 @@ public final class JobWorker: Sendable {
     public var lease: Duration = .seconds(30)
     /// The fallback poll for due jobs (retries, delayed jobs, missed notifications).
     public var sweepInterval: Duration = .seconds(5)
+    /// The least time between the starts of two claims. Under a steady stream of jobs each claim
+    /// then takes all that arrived since the last one (fewer statements and commits), at the cost
+    /// of up to this much delay per job; an idle worker still claims at once. Zero: a claim per
+    /// wake-up.
+    public var claimSpacing: Duration = .zero
     /// The delay before retry `n` of a failed job.
     public var retryBackoff = Backoff(initial: .seconds(1), maximum: .seconds(3600))
     /// How long succeeded jobs are kept (their unique keys deduplicate for this long).

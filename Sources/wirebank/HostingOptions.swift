@@ -46,6 +46,13 @@ struct NodeTuningOptions: ParsableArguments {
       valueName: "seconds"))
   var sweepInterval: Double = 5
 
+  @Option(
+    help: ArgumentHelp(
+      "Least seconds between two claims of a job worker: under load each claim takes the jobs "
+        + "that arrived meanwhile (0: a claim at every wake-up).",
+      valueName: "seconds"))
+  var claimSpacing: Double = 0.01
+
   @Option(help: ArgumentHelp("Timeout of each call to a peer, in seconds.", valueName: "seconds"))
   var peerTimeout: Double = 10
 
@@ -63,6 +70,9 @@ struct NodeTuningOptions: ParsableArguments {
     ] where !(value > 0) {
       throw ValidationError("\(name) must be positive")
     }
+    guard claimSpacing >= 0, claimSpacing <= 1 else {
+      throw ValidationError("--claim-spacing must be between 0 and 1 second")
+    }
   }
 
   /// The options of a service listening on `host:port`.
@@ -75,6 +85,7 @@ struct NodeTuningOptions: ParsableArguments {
     options.jobLease = .seconds(jobLease)
     options.retryMaximumDelay = .seconds(retryMaxDelay)
     options.sweepInterval = .seconds(sweepInterval)
+    options.claimSpacing = .seconds(claimSpacing)
     options.peerCallTimeout = .seconds(peerTimeout)
     options.shutdownGracePeriod = .seconds(max(0, shutdownGrace))
     return options

@@ -6,7 +6,7 @@ import WirebankPostgres
 @testable import WirebankJobs
 
 /// The claim loop's round trips: one statement per claim, no claim after a job finishes in a
-/// worker with room, and one claim for a burst of wake-ups.
+/// worker with room, one claim for a burst of wake-ups, and claims spaced when asked.
 @Suite struct JobRoundTripTests {
   @Test func aClaimTellsWhenTheNextJobLeftBecomesDue() async throws {
     try await withJobsPool { pool in
@@ -41,6 +41,37 @@ import WirebankPostgres
       }
       // One claim per NOTIFY; none after a job finished.
       #expect(worker.counters.claims.load(ordering: .relaxed) - before == 5)
+    }
+  }
+
+  @Test func claimsStartASpacingApartAndTakeWhatArrivedMeanwhile() async throws {
+    let started = Mutex<[ContinuousClock.Instant]>([])
+    try await withIdleWorker(claimSpacing: .seconds(1), handler: { _ in
+      started.withLock { $0.append(.now) }
+    }) { pool, worker in
+      // The claim that takes the first job starts after it was enqueued; the next claim starts
+      // a second after that one, so the second job cannot start sooner.
+      let beforeFirst = ContinuousClock.now
+      try await pool.withTransaction { try await JobQueue.enqueue(NewJob(kind: "k"), in: $0) }
+      try await eventually("the first job ran") { started.withLock { $0.count } == 1 }
+      try await pool.withTransaction { try await JobQueue.enqueue(NewJob(kind: "k"), in: $0) }
+      try await eventually("the second job ran") { started.withLock { $0.count } == 2 }
+      let second = started.withLock { $0[1] }
+      #expect(second - beforeFirst >= .seconds(1), "ran \(second - beforeFirst) after")
+
+      // Ten jobs in ten transactions (ten NOTIFYs) are taken by a claim or two per second.
+      try await eventually("the loop is idle") { worker.wake.isWaiting }
+      let claims = worker.counters.claims.load(ordering: .relaxed)
+      let burstStart = ContinuousClock.now
+      for _ in 0..<10 {
+        try await pool.withTransaction { try await JobQueue.enqueue(NewJob(kind: "k"), in: $0) }
+      }
+      let seconds = Int((ContinuousClock.now - burstStart) / .seconds(1))
+      try await eventually("the ten jobs ran and the loop is idle") {
+        started.withLock { $0.count } == 12 && worker.wake.isWaiting
+      }
+      let burstClaims = worker.counters.claims.load(ordering: .relaxed) - claims
+      #expect(burstClaims <= 2 + seconds, "\(burstClaims) claims for ten jobs")
     }
   }
 
@@ -95,11 +126,16 @@ import WirebankPostgres
 
 /// Runs `body` with a worker of jobs of kind `k` (which do nothing) once its claim loop is idle;
 /// its sweep is a minute away, so only the test wakes it.
-func withIdleWorker(_ body: (PostgresPool, JobWorker) async throws -> Void) async throws {
+func withIdleWorker(
+  claimSpacing: Duration = .zero, handler: @escaping JobHandler = { _ in },
+  _ body: (PostgresPool, JobWorker) async throws -> Void
+) async throws {
   try await withJobsPool { pool in
+    var configuration = JobWorkerTests.configuration(sweep: .seconds(60))
+    configuration.claimSpacing = claimSpacing
     let worker = JobWorker(
-      pool: pool, configuration: JobWorkerTests.configuration(sweep: .seconds(60)),
-      handlers: ["k": { _ in }], logger: JobsTestDatabase.logger)
+      pool: pool, configuration: configuration, handlers: ["k": handler],
+      logger: JobsTestDatabase.logger)
     try await whileRunning([worker]) {
       try await eventually("the claim loop is idle") { worker.isIdle }
       try await body(pool, worker)
