@@ -67,6 +67,7 @@ for db in $databases; do
   sql "$db" "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null
   sql "$db" "SELECT pg_stat_statements_reset()" >/dev/null
 done
+sql origination "SELECT pg_stat_reset_shared('wal')" >/dev/null
 
 "$bin" lending load --origination "$origination" --product-engine "$engine" \
   --rate "$RATE" --duration "$DURATION" --warmup 0 > "$WORKDIR/load.out"
@@ -95,3 +96,10 @@ for db in $databases; do
 done
 echo
 echo "all three services: $(awk -v c="$total" -v a="$applications" 'BEGIN { printf "%.1f", c / a }') statements per application"
+# The cluster's write-ahead log (all three databases): what each application costs the disk.
+sql origination "
+  SELECT 'WAL per application: ' || round(wal_records::numeric / $applications, 1) || ' records, '
+         || round(wal_fpi::numeric / $applications, 1) || ' full-page images, '
+         || pg_size_pretty(wal_bytes / $applications) || ', '
+         || round(wal_sync::numeric / $applications, 1) || ' flushes'
+  FROM pg_stat_wal"
