@@ -16,8 +16,11 @@ enum ApplicationStatus: String, Sendable, Hashable, CaseIterable {
   /// Whether the client can still cancel (no agreement yet, no rejection).
   var isCancellable: Bool { Self.inFlight.contains(self) }
 
+  /// Statuses in which Scoring's decision still decides the status.
+  static let awaitingDecision: [ApplicationStatus] = [.new, .scoring]
+
   /// Whether Scoring's decision still decides the status.
-  var awaitsDecision: Bool { self == .new || self == .scoring }
+  var awaitsDecision: Bool { Self.awaitingDecision.contains(self) }
 
   init?(_ proto: OriginationApplicationStatus) {
     switch proto {

@@ -6,56 +6,58 @@ import WirebankPostgres
 import WirebankRPC
 
 extension OriginationService {
-  /// Records Scoring's decision once per `decision_id` (through the inbox): APPROVED moves a
-  /// NEW or SCORING application to ACCEPTED and enqueues `accepted_applications_to_pe` in the
-  /// same transaction; REJECTED makes it REJECTED; a CANCELLED application keeps its status.
+  /// Records Scoring's decision once per application, in one statement: APPROVED moves a NEW or
+  /// SCORING application to ACCEPTED and enqueues `accepted_applications_to_pe` with it;
+  /// REJECTED makes it REJECTED; a CANCELLED application keeps its status. The same decision
+  /// again is answered as already recorded; another decision for a decided application is
+  /// refused (ALREADY_EXISTS), and so is a decision id already used for another application.
   public func reportDecision(_ request: OriginationReportDecisionRequest, context: ServerContext)
     async throws -> OriginationReportDecisionResponse
   {
     try await translatingErrors {
       let decision = try validated(request)
       let id = try applicationID(decision.applicationId, field: "decision.application_id")
-      let now = self.now
-      return try await store.pool.withTransaction { transaction in
-        guard let application = try await store.application(id, locking: true, in: transaction)
-        else { throw notFound(decision.applicationId) }
-        var response = OriginationReportDecisionResponse()
-        guard
-          try await Inbox.receive(
-            messageID: decision.decisionId, from: Self.decisionSender, in: transaction)
-        else {
-          response.status = application.status.proto
-          response.alreadyRecorded = true
-          return response
-        }
-        if let recorded = application.decision {
-          // The rollback also forgets this decision id, so the refusal is repeatable.
-          throw RPCError.detailed(
-            .alreadyExists, "the application was already decided by another decision",
-            reason: "APPLICATION_ALREADY_DECIDED", domain: Self.errorDomain,
-            metadata: [
-              "application_id": application.idString, "decision_id": recorded.decisionId,
-            ])
-        }
-        var status = application.status
-        if application.status.awaitsDecision {
-          status = decision.outcome == .approved ? .accepted : .rejected
-        }
-        let jobs =
-          status == .accepted
-          ? [OriginationJobs.job(OriginationJobs.toProductEngine, application: id, queue: jobQueue)]
-          : []
-        try await store.recordDecision(
-          id, decision: decision, status: status, at: now, enqueueing: jobs, in: transaction)
+      var response = OriginationReportDecisionResponse()
+      let recorded: ApplicationStatus?
+      do {
+        recorded = try await store.recordDecision(
+          id, decision: decision, outcome: decision.outcome == .approved ? .accepted : .rejected,
+          at: now,
+          enqueueingIfAccepted: [
+            OriginationJobs.job(OriginationJobs.toProductEngine, application: id, queue: jobQueue)
+          ])
+      } catch let error as PostgresError where error.code == .uniqueViolation {
+        throw RPCError.detailed(
+          .alreadyExists, "this decision id was recorded for another application",
+          reason: "DECISION_ID_REUSED", domain: Self.errorDomain,
+          metadata: ["decision_id": String(decision.decisionId.prefix(128))])
+      }
+      if let status = recorded {
         logger.info(
           "decision recorded",
           metadata: [
-            "application_id": "\(application.idString)", "status": "\(status.rawValue)",
+            "application_id": "\(decision.applicationId)", "status": "\(status.rawValue)",
             "reasons": "\(decision.reasonCodes.compactMap(\.protoName))",
           ])
         response.status = status.proto
         return response
       }
+      // Nothing stored: no such application, or it has a decision already.
+      guard let application = try await store.application(id) else {
+        throw notFound(decision.applicationId)
+      }
+      guard let earlier = application.decision else {
+        throw RPCError(.aborted, "the application changed while its decision was recorded; retry")
+      }
+      guard earlier.decisionId == decision.decisionId else {
+        throw RPCError.detailed(
+          .alreadyExists, "the application was already decided by another decision",
+          reason: "APPLICATION_ALREADY_DECIDED", domain: Self.errorDomain,
+          metadata: ["application_id": application.idString, "decision_id": earlier.decisionId])
+      }
+      response.status = application.status.proto
+      response.alreadyRecorded = true
+      return response
     }
   }
 

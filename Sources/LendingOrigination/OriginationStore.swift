@@ -151,19 +151,25 @@ struct OriginationStore: Sendable {
     """
   }
 
-  /// Stores Scoring's decision and the status it leads to, with `jobs` (one statement).
+  /// Stores Scoring's decision on an application that has none yet, in one statement: an
+  /// application awaiting it takes `outcome`, one cancelled meanwhile keeps its status, and
+  /// `jobs` are enqueued when the result is ACCEPTED. Returns the status, or nil when nothing
+  /// was stored (no such application, or a decision is recorded already).
   func recordDecision(
-    _ id: UUID, decision: ScoringDecision, status: ApplicationStatus, at now: Date,
-    enqueueing jobs: [NewJob], in transaction: PostgresTransaction
-  ) async throws {
-    try await JobQueue.enqueue(
+    _ id: UUID, decision: ScoringDecision, outcome: ApplicationStatus, at now: Date,
+    enqueueingIfAccepted jobs: [NewJob]
+  ) async throws -> ApplicationStatus? {
+    let awaiting = PostgresArray(ApplicationStatus.awaitingDecision.map(\.rawValue))
+    let rows = try await JobQueue.enqueue(
       jobs,
       along: """
         UPDATE applications SET decision = \(try decision.serializedBytes()),
-          decision_id = \(decision.decisionId), status = \(status.rawValue), updated_at = \(now)
-        WHERE application_id = \(id)
-        RETURNING application_id
-        """, in: transaction)
+          decision_id = \(decision.decisionId), updated_at = \(now),
+          status = CASE WHEN status = ANY(\(awaiting)) THEN \(outcome.rawValue) ELSE status END
+        WHERE application_id = \(id) AND decision_id IS NULL
+        RETURNING status, status = \(ApplicationStatus.accepted.rawValue) AS accepted
+        """, whenTrue: "accepted", pool: pool)
+    return try rows.first.map { try Self.status($0.decode(String.self, column: "status")) }
   }
 
   /// CANCELLED with a reason.
@@ -217,14 +223,19 @@ struct OriginationStore: Sendable {
     metadata_values, created_at, updated_at
     """
 
-  static func application(from row: PostgresRow) throws -> ApplicationRecord {
-    let (id, seq, applicantBytes, productCode, principal, currency, term) = try row.decode(
-      (UUID, Int64, [UInt8], String, Int64, String, Int32).self)
-    let statusText = try row.decode(String.self, column: "status")
-    guard let status = ApplicationStatus(rawValue: statusText) else {
+  /// The status stored as `text`.
+  static func status(_ text: String) throws -> ApplicationStatus {
+    guard let status = ApplicationStatus(rawValue: text) else {
       throw PostgresError(
         .unexpectedResponse, reason: "unknown application status", columnName: "status")
     }
+    return status
+  }
+
+  static func application(from row: PostgresRow) throws -> ApplicationRecord {
+    let (id, seq, applicantBytes, productCode, principal, currency, term) = try row.decode(
+      (UUID, Int64, [UInt8], String, Int64, String, Int32).self)
+    let status = try Self.status(row.decode(String.self, column: "status"))
     var terms = LendingLoanTerms()
     terms.productCode = productCode
     var money = CommonMoney()

@@ -9,7 +9,7 @@ import WirebankRPC
 /// - `evaluate_application`: reads the client's history from the Product Engine, applies the
 ///   policy, and stores the decision with its `report_decision` job in one transaction;
 /// - `report_decision`: tells Origination, retrying until it has the decision (Origination
-///   deduplicates on the decision id).
+///   deduplicates on the decision id). The job carries the decision, so it reads nothing.
 struct ScoringJobs: Sendable {
   static let evaluate = "evaluate_application"
   static let report = "report_decision"
@@ -24,12 +24,21 @@ struct ScoringJobs: Sendable {
   let callOptions: CallOptions
   /// The queue the report jobs go to (the worker's).
   let queue: String
+  /// The products evaluations use, as the Product Engine last described them.
+  let products = ProductCache()
 
   /// The job of `kind` for application `id`; one per application and kind.
   static func job(_ kind: String, application id: String, queue: String) -> NewJob {
     NewJob(
       kind: kind, payload: Array(id.utf8), queue: queue, uniqueKey: "\(kind):\(id)",
       maxAttempts: attempts)
+  }
+
+  /// The job that reports `decision`, which it carries as its payload.
+  static func reportJob(_ decision: ScoringDecision, queue: String) throws -> NewJob {
+    NewJob(
+      kind: report, payload: try decision.serializedBytes(), queue: queue,
+      uniqueKey: "\(report):\(decision.applicationId)", maxAttempts: attempts)
   }
 
   var handlers: [String: JobHandler] {
@@ -67,7 +76,7 @@ struct ScoringJobs: Sendable {
     // The report job is enqueued only if this decision is the one recorded.
     try await context.complete(
       with: try ScoringStore.recordDecision(decision, at: now),
-      enqueueing: [Self.job(Self.report, application: id, queue: queue)])
+      enqueueing: [try Self.reportJob(decision, queue: queue)])
     context.logger.info(
       "application decided",
       metadata: [
@@ -79,11 +88,11 @@ struct ScoringJobs: Sendable {
 
   /// Reports a decision to Origination.
   func report(_ context: JobContext) async throws {
-    let id = String(decoding: context.job.payload, as: UTF8.self)
-    guard let decision = try await store.application(id)?.decision else {
+    guard let decision = try await reportedDecision(context.job.payload) else {
       context.logger.error("report job names no decided application; dropped")
       return
     }
+    let id = decision.applicationId
     var request = OriginationReportDecisionRequest()
     request.decision = decision
     do {
@@ -102,14 +111,24 @@ struct ScoringJobs: Sendable {
     }
   }
 
-  /// The product from the Product Engine, or nil when it does not exist.
+  /// The decision a report job carries; for a job enqueued before decisions travelled with it
+  /// (its payload is the application id), the one stored.
+  private func reportedDecision(_ payload: [UInt8]) async throws -> ScoringDecision? {
+    let text = String(decoding: payload, as: UTF8.self)
+    if UUID(uuidString: text) != nil { return try await store.application(text)?.decision }
+    return try ScoringDecision(serializedBytes: payload)
+  }
+
+  /// The product from the Product Engine (kept a minute), or nil when it does not exist.
   private func product(_ code: String) async throws -> ProductEngineProduct? {
-    var request = ProductEngineGetProductRequest()
-    request.productCode = code
-    do {
-      return try await productEngine.getProduct(request, options: callOptions)
-    } catch let error as RPCError where error.code == .notFound {
-      return nil
+    try await products.product(code) {
+      var request = ProductEngineGetProductRequest()
+      request.productCode = code
+      do {
+        return try await productEngine.getProduct(request, options: callOptions)
+      } catch let error as RPCError where error.code == .notFound {
+        return nil
+      }
     }
   }
 }

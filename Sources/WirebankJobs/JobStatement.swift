@@ -26,8 +26,18 @@ struct JobStatement {
   mutating func add(cte: String) { ctes.append(cte) }
 
   /// Adds the CTE `follow_ups`, which enqueues `jobs` when `work` returned a row (the jobs are
-  /// what that change needs), and returns the expression that notifies workers of the due ones.
-  mutating func enqueue(_ jobs: [NewJob]) -> String {
+  /// what that change needs) — with `flag`, a row whose boolean column `flag` is true — and
+  /// returns the expression that notifies workers of the due ones.
+  mutating func enqueue(_ jobs: [NewJob], whenTrue flag: String? = nil) -> String {
+    let returned: String
+    if let flag {
+      precondition(
+        !flag.isEmpty && flag.utf8.allSatisfy { $0 == UInt8(ascii: "_") || (97...122).contains($0) },
+        "a column name of lowercase letters and underscores")
+      returned = "EXISTS (SELECT 1 FROM work WHERE work.\(flag))"
+    } else {
+      returned = "EXISTS (SELECT 1 FROM work)"
+    }
     let queues = bind(PostgresArray(jobs.map(\.queue)))
     let kinds = bind(PostgresArray(jobs.map(\.kind)))
     let payloads = bind(PostgresArray(jobs.map(\.payload)))
@@ -41,7 +51,7 @@ struct JobStatement {
           SELECT queue, kind, payload, unique_key, max_attempts, COALESCE(run_at, now())
           FROM unnest(\(queues), \(kinds), \(payloads), \(keys), \(attempts), \(runAt))
             AS new (queue, kind, payload, unique_key, max_attempts, run_at)
-          WHERE EXISTS (SELECT 1 FROM work)
+          WHERE \(returned)
           ON CONFLICT (unique_key) DO NOTHING
           RETURNING queue, available_at <= now() AS due)
         """)
@@ -74,6 +84,17 @@ extension JobQueue {
     try await pool.query(alongQuery(jobs, statement))
   }
 
+  /// Like `enqueue(_:along:pool:)`, but enqueues `jobs` only when a returned row has `true` in
+  /// its boolean column `flag` (a name of lowercase letters and underscores), so that one
+  /// statement serves a change whose follow-ups depend on what it found.
+  /// - Throws: `PostgresError`.
+  @discardableResult
+  public static func enqueue(
+    _ jobs: [NewJob], along statement: PostgresQuery, whenTrue flag: String, pool: PostgresPool
+  ) async throws -> PostgresRows {
+    try await pool.query(alongQuery(jobs, statement, whenTrue: flag))
+  }
+
   /// The same as `enqueue(_:along:pool:)`, inside `transaction`.
   /// - Throws: `PostgresError`.
   @discardableResult
@@ -83,10 +104,12 @@ extension JobQueue {
     try await transaction.query(alongQuery(jobs, statement))
   }
 
-  private static func alongQuery(_ jobs: [NewJob], _ statement: PostgresQuery) -> PostgresQuery {
+  private static func alongQuery(
+    _ jobs: [NewJob], _ statement: PostgresQuery, whenTrue flag: String? = nil
+  ) -> PostgresQuery {
     var combined = JobStatement(work: statement)
     guard !jobs.isEmpty else { return combined.finished(select: "SELECT work.*, 0 FROM work") }
-    let notify = combined.enqueue(jobs)
+    let notify = combined.enqueue(jobs, whenTrue: flag)
     // An uncorrelated subquery: evaluated once, however many rows `work` returned.
     return combined.finished(select: "SELECT work.*, \(notify) FROM work")
   }

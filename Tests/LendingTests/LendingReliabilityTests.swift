@@ -88,6 +88,22 @@ import WirebankRPC
     let later = try await lending.origination.submitApplication(Fixtures.submission("600002"))
     #expect(!later.deduplicated && later.application?.applicationId != ids[1])
     _ = try await lending.waitUntilFinal([later.application?.applicationId ?? ""])
+
+    // A decision id already recorded for another application is refused and changes nothing.
+    lending.toScoring.setDown(true)
+    let undecided = try await lending.origination.submitApplication(Fixtures.submission("600003"))
+    var reusedDecision = try #require(final[0].decision)
+    reusedDecision.applicationId = try #require(undecided.application?.applicationId)
+    report.decision = reusedDecision
+    let reusedID = await rpcError { _ = try await lending.origination.reportDecision(report) }
+    #expect(reusedID?.code == .alreadyExists)
+    #expect(reusedID.flatMap(ErrorDetails.init)?.reason == "DECISION_ID_REUSED")
+    var get = OriginationGetApplicationRequest()
+    get.applicationId = reusedDecision.applicationId
+    let untouched = try await lending.origination.getApplication(get)
+    #expect(untouched.status == .new && untouched.decision == nil)
+    lending.toScoring.setDown(false)
+    _ = try await lending.waitUntilFinal([reusedDecision.applicationId])
     try await lending.checkInvariants()
   }
 
