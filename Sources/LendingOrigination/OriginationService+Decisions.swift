@@ -26,7 +26,10 @@ extension OriginationService {
           enqueueingIfAccepted: [
             OriginationJobs.job(OriginationJobs.toProductEngine, application: id, queue: jobQueue)
           ])
-      } catch let error as PostgresError where error.code == .uniqueViolation {
+      } catch let error as PostgresError
+        where error.code == .uniqueViolation
+          && error.constraintName == "applications_decision_id_key"
+      {
         throw RPCError.detailed(
           .alreadyExists, "this decision id was recorded for another application",
           reason: "DECISION_ID_REUSED", domain: Self.errorDomain,

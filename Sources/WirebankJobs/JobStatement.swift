@@ -31,9 +31,8 @@ struct JobStatement {
   mutating func enqueue(_ jobs: [NewJob], whenTrue flag: String? = nil) -> String {
     let returned: String
     if let flag {
-      precondition(
-        !flag.isEmpty && flag.utf8.allSatisfy { $0 == UInt8(ascii: "_") || (97...122).contains($0) },
-        "a column name of lowercase letters and underscores")
+      let isName = flag.utf8.allSatisfy { $0 == UInt8(ascii: "_") || (97...122).contains($0) }
+      precondition(!flag.isEmpty && isName, "a column name of lowercase letters and underscores")
       returned = "EXISTS (SELECT 1 FROM work WHERE work.\(flag))"
     } else {
       returned = "EXISTS (SELECT 1 FROM work)"

@@ -17,7 +17,8 @@ import WirebankContracts
     }
     let kept = ProductCache(lifetime: .seconds(3600))
     for _ in 0..<3 {
-      #expect(try await kept.product("CASH_LOAN") { fetch("CASH_LOAN") }?.productCode == "CASH_LOAN")
+      let product = try await kept.product("CASH_LOAN") { fetch("CASH_LOAN") }
+      #expect(product?.productCode == "CASH_LOAN")
       #expect(try await kept.product("NO_SUCH") { fetch("NO_SUCH") } == nil)
     }
     #expect(fetches.withLock { $0 } == ["CASH_LOAN", "NO_SUCH", "NO_SUCH", "NO_SUCH"])
