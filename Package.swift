@@ -99,7 +99,7 @@ let package = Package(
     .target(
       name: "LendingScoring",
       dependencies: [
-        "WirebankContracts", "WirebankRPC", "WirebankPostgres", "WirebankJobs",
+        "WirebankContracts", "WirebankProtobuf", "WirebankRPC", "WirebankPostgres", "WirebankJobs",
         "WirebankServiceSupport", .product(name: "Logging", package: "swift-log"),
       ],
       swiftSettings: swiftSettings),

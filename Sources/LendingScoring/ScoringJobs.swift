@@ -3,13 +3,18 @@ import Logging
 import WirebankContracts
 import WirebankJobs
 import WirebankPostgres
+import WirebankProtobuf
 import WirebankRPC
 
 /// Scoring's durable jobs:
 /// - `evaluate_application`: reads the client's history from the Product Engine, applies the
-///   policy, and stores the decision with its `report_decision` job in one transaction;
+///   policy, and stores the decision with its `report_decision` job in one statement;
 /// - `report_decision`: tells Origination, retrying until it has the decision (Origination
-///   deduplicates on the decision id). The job carries the decision, so it reads nothing.
+///   deduplicates on the decision id).
+///
+/// Each job carries what it works on (the request, the decision) as a payload of a zero byte and
+/// the message's bytes, so it reads nothing; a job enqueued before that carries the application
+/// id as text (ids hold no U+0000) and reads the table.
 struct ScoringJobs: Sendable {
   static let evaluate = "evaluate_application"
   static let report = "report_decision"
@@ -27,18 +32,35 @@ struct ScoringJobs: Sendable {
   /// The products evaluations use, as the Product Engine last described them.
   let products = ProductCache()
 
-  /// The job of `kind` for application `id`; one per application and kind.
-  static func job(_ kind: String, application id: String, queue: String) -> NewJob {
-    NewJob(
-      kind: kind, payload: Array(id.utf8), queue: queue, uniqueKey: "\(kind):\(id)",
-      maxAttempts: attempts)
+  /// The job that evaluates `request`, received at `receivedAt` (its submission time when it
+  /// names none); one per application.
+  static func evaluationJob(
+    _ request: ScoringScoreApplicationRequest, receivedAt: Date, queue: String
+  ) throws -> NewJob {
+    var carried = request
+    if carried.submittedAt == nil { carried.submittedAt = Google_Protobuf_Timestamp(receivedAt) }
+    return try job(evaluate, carrying: carried, application: request.applicationId, queue: queue)
   }
 
-  /// The job that reports `decision`, which it carries as its payload.
+  /// The job that reports `decision`; one per application.
   static func reportJob(_ decision: ScoringDecision, queue: String) throws -> NewJob {
+    try job(report, carrying: decision, application: decision.applicationId, queue: queue)
+  }
+
+  private static func job(
+    _ kind: String, carrying message: some ProtobufMessage, application id: String, queue: String
+  ) throws -> NewJob {
     NewJob(
-      kind: report, payload: try decision.serializedBytes(), queue: queue,
-      uniqueKey: "\(report):\(decision.applicationId)", maxAttempts: attempts)
+      kind: kind, payload: [0] + (try message.serializedBytes()), queue: queue,
+      uniqueKey: "\(kind):\(id)", maxAttempts: attempts)
+  }
+
+  /// The message a job carries, or nil for a job that names its application instead.
+  private static func carried<Message: ProtobufMessage>(_: Message.Type, in payload: [UInt8])
+    throws -> Message?
+  {
+    guard payload.first == 0 else { return nil }
+    return try Message(serializedBytes: payload.dropFirst())
   }
 
   var handlers: [String: JobHandler] {
@@ -48,15 +70,11 @@ struct ScoringJobs: Sendable {
     ]
   }
 
-  /// Evaluates a RECEIVED application and stores the decision with its report job.
+  /// Evaluates a RECEIVED application and stores the decision with its report job (nothing
+  /// when it was decided already).
   func evaluate(_ context: JobContext) async throws {
-    let id = String(decoding: context.job.payload, as: UTF8.self)
-    guard let application = try await store.application(id) else {
-      context.logger.error("evaluation job names no known application; dropped")
-      return
-    }
-    guard application.decision == nil else { return }
-    let request = application.request
+    guard let request = try await evaluatedRequest(context) else { return }
+    let id = request.applicationId
     var historyRequest = ProductEngineGetClientHistoryRequest()
     historyRequest.client = .identityDocument(
       request.applicant?.identityDocument ?? LendingIdentityDocument())
@@ -67,7 +85,7 @@ struct ScoringJobs: Sendable {
       ScoringPolicy.Input(
         applicant: request.applicant ?? LendingApplicant(),
         terms: request.terms ?? LendingLoanTerms(),
-        submittedAt: request.submittedAt?.date ?? application.receivedAt, history: history,
+        submittedAt: request.submittedAt?.date ?? clock.now(), history: history,
         product: product))
     let now = clock.now().truncatedToMicroseconds
     decision.decisionId = UUID().uuidString.lowercased()
@@ -111,12 +129,32 @@ struct ScoringJobs: Sendable {
     }
   }
 
-  /// The decision a report job carries; for a job enqueued before decisions travelled with it
-  /// (its payload is the application id), the one stored.
+  /// The request an evaluation job carries, or the stored one of the application it names
+  /// (nil when there is none or it is decided already).
+  private func evaluatedRequest(_ context: JobContext) async throws
+    -> ScoringScoreApplicationRequest?
+  {
+    let payload = context.job.payload
+    if let request = try Self.carried(ScoringScoreApplicationRequest.self, in: payload) {
+      return request
+    }
+    guard let stored = try await store.application(String(decoding: payload, as: UTF8.self))
+    else {
+      context.logger.error("evaluation job names no known application; dropped")
+      return nil
+    }
+    guard stored.decision == nil else { return nil }
+    var request = stored.request
+    if request.submittedAt == nil {
+      request.submittedAt = Google_Protobuf_Timestamp(stored.receivedAt)
+    }
+    return request
+  }
+
+  /// The decision a report job carries, or the stored one of the application it names.
   private func reportedDecision(_ payload: [UInt8]) async throws -> ScoringDecision? {
-    let text = String(decoding: payload, as: UTF8.self)
-    if UUID(uuidString: text) != nil { return try await store.application(text)?.decision }
-    return try ScoringDecision(serializedBytes: payload)
+    if let decision = try Self.carried(ScoringDecision.self, in: payload) { return decision }
+    return try await store.application(String(decoding: payload, as: UTF8.self))?.decision
   }
 
   /// The product from the Product Engine (kept a minute), or nil when it does not exist.

@@ -42,8 +42,7 @@ public struct ScoringService: Scoring.ServiceProtocol {
     do {
       try validate(request)
       let now = clock.now().truncatedToMicroseconds
-      let job = ScoringJobs.job(
-        ScoringJobs.evaluate, application: request.applicationId, queue: jobQueue)
+      let job = try ScoringJobs.evaluationJob(request, receivedAt: now, queue: jobQueue)
       if try await store.insert(request, at: now, enqueueing: job) {
         logger.debug(
           "application received", metadata: ["application_id": "\(request.applicationId)"])

@@ -1,6 +1,8 @@
 import Foundation
+import LendingScoring
 import Testing
 import WirebankContracts
+import WirebankJobs
 import WirebankPostgres
 import WirebankRPC
 
@@ -42,6 +44,64 @@ import WirebankRPC
     let final = try await lending.waitUntilFinal([id])
     #expect(final.first?.status == .agreementCreated)
     #expect(final.first?.decision?.decisionId == decision.decisionId)
+    try await lending.checkInvariants()
+  }
+}
+
+/// Jobs enqueued before Scoring's jobs carried their request and decision name the application
+/// instead; they still run.
+@Suite struct ScoringJobPayloadTests {
+  @Test func jobsThatNameTheirApplicationReadItFromTheTable() async throws {
+    let lending = try await LendingHarness.start()
+    defer { Task { await lending.shutdown() } }
+    // Origination cannot reach Scoring: the test plays the part of an older Scoring's jobs.
+    lending.toScoring.setDown(true)
+    let submitted = try await lending.origination.submitApplication(Fixtures.submission("700002"))
+    let application = try #require(submitted.application)
+    var request = ScoringScoreApplicationRequest()
+    request.applicationId = application.applicationId
+    request.applicant = application.applicant
+    request.terms = application.terms
+    let id = application.applicationId
+    try await lending.scoringPool.query(
+      """
+      INSERT INTO scored_applications (application_id, request, state, received_at)
+      VALUES (\(id), \(try request.serializedBytes()), 'RECEIVED', now())
+      """)
+    try await lending.scoringPool.withTransaction {
+      try await JobQueue.enqueue(
+        NewJob(
+          kind: "evaluate_application", payload: Array(id.utf8),
+          queue: ScoringRuntime.defaultJobQueue, uniqueKey: "evaluate_application:\(id)"), in: $0)
+    }
+    // The evaluation reads the request, decides, and its report reaches Origination.
+    try await eventually("Origination has the decision") {
+      try await lending.application(id).decision != nil
+    }
+    let recorded = try await lending.application(id).decision
+    #expect(recorded?.outcome == .approved)
+
+    // An old report job of the same application reads the stored decision: a replay.
+    try await lending.scoringPool.query(
+      "DELETE FROM wirebank_jobs WHERE unique_key = \("report_decision:\(id)")")
+    try await lending.scoringPool.withTransaction {
+      try await JobQueue.enqueue(
+        NewJob(
+          kind: "report_decision", payload: Array(id.utf8),
+          queue: ScoringRuntime.defaultJobQueue, uniqueKey: "report_decision:\(id)"), in: $0)
+    }
+    try await eventually("the old report job succeeded") {
+      try await lending.count(
+        lending.scoringPool,
+        """
+        SELECT count(*) FROM wirebank_jobs
+        WHERE unique_key = \("report_decision:\(id)") AND state = 'succeeded'
+        """) == 1
+    }
+    lending.toScoring.setDown(false)
+    let final = try await lending.waitUntilFinal([id])
+    #expect(final.first?.status == .agreementCreated)
+    #expect(final.first?.decision?.decisionId == recorded?.decisionId)
     try await lending.checkInvariants()
   }
 }
