@@ -68,12 +68,16 @@ import WirebankRPC
       INSERT INTO scored_applications (application_id, request, state, received_at)
       VALUES (\(id), \(try request.serializedBytes()), 'RECEIVED', now())
       """)
-    try await lending.scoringPool.withTransaction {
-      try await JobQueue.enqueue(
-        NewJob(
-          kind: "evaluate_application", payload: Array(id.utf8),
-          queue: ScoringRuntime.defaultJobQueue, uniqueKey: "evaluate_application:\(id)"), in: $0)
+    // A job as an older Scoring enqueued it: its payload is the application id.
+    func enqueueNamingTheApplication(_ kind: String) async throws {
+      try await lending.scoringPool.withTransaction {
+        try await JobQueue.enqueue(
+          NewJob(
+            kind: kind, payload: Array(id.utf8), queue: ScoringRuntime.defaultJobQueue,
+            uniqueKey: "\(kind):\(id)"), in: $0)
+      }
     }
+    try await enqueueNamingTheApplication("evaluate_application")
     // The evaluation reads the request, decides, and its report reaches Origination.
     try await eventually("Origination has the decision") {
       try await lending.application(id).decision != nil
@@ -84,12 +88,7 @@ import WirebankRPC
     // An old report job of the same application reads the stored decision: a replay.
     try await lending.scoringPool.query(
       "DELETE FROM wirebank_jobs WHERE unique_key = \("report_decision:\(id)")")
-    try await lending.scoringPool.withTransaction {
-      try await JobQueue.enqueue(
-        NewJob(
-          kind: "report_decision", payload: Array(id.utf8),
-          queue: ScoringRuntime.defaultJobQueue, uniqueKey: "report_decision:\(id)"), in: $0)
-    }
+    try await enqueueNamingTheApplication("report_decision")
     try await eventually("the old report job succeeded") {
       try await lending.count(
         lending.scoringPool,
