@@ -16,6 +16,8 @@
 #   SCRATCH      the build folder of the main package, default .build-release
 #   SETTINGS     "durable" (PostgreSQL defaults, the default) or "disposable" (fsync off)
 #   UP_ARGS      more options for `wirebank up`, e.g. "--claim-spacing 0"
+#   BIN          the wirebank binary to run (default: SCRATCH's release build); with NO_BUILD=1,
+#                alternate two builds' rows to compare them on a machine whose speed drifts
 #   WORKDIR      where the cluster and logs go, default a fresh /tmp directory (removed)
 set -euo pipefail
 
@@ -28,9 +30,14 @@ SCRATCH="${SCRATCH:-.build-release}"
 SETTINGS="${SETTINGS:-durable}"
 WORKDIR="${WORKDIR:-$(mktemp -d /tmp/lending-bench.XXXXXX)}"
 mkdir -p "$WORKDIR" && chmod 755 "$WORKDIR"  # as root, PostgreSQL runs as postgres
-bin="$root/$SCRATCH/release/wirebank"
+bin="${BIN:-$root/$SCRATCH/release/wirebank}"
 
 log() { printf '%s\n' "$*" >&2; }
+
+# Busy and total jiffies of all CPUs, from /proc/stat.
+cpu_jiffies() {
+  awk '/^cpu / { busy = $2 + $3 + $4 + $7 + $8; print busy, busy + $5 + $6; exit }' /proc/stat
+}
 
 if [[ -z "${NO_BUILD:-}" ]]; then
   log "building wirebank (release, $root/$SCRATCH) ..."
@@ -69,8 +76,16 @@ for rate in $RATES; do
   engine=$(sed -n 's/^product-engine listening on //p' "$WORKDIR/up-$rate.out")
   echo
   echo "== offered $rate applications/s for $DURATION s (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+  read -r busy_before total_before < <(cpu_jiffies)
   "$bin" lending load --origination "$origination" --product-engine "$engine" \
     --rate "$rate" --duration "$DURATION" --warmup "$WARMUP"
+  read -r busy_after total_after < <(cpu_jiffies)
+  # Machine-wide, so it counts PostgreSQL, the services and the client: the CPU an application
+  # costs. On a shared VM it moves from run to run; compare builds by alternating them.
+  awk -v b=$((busy_after - busy_before)) -v t=$((total_after - total_before)) \
+    -v hz="$(getconf CLK_TCK)" -v n=$((rate * DURATION)) -v cores="$(nproc)" 'BEGIN {
+      printf "machine CPU per application: %.2f ms (busy %.0f%% of %d cores during the row)\n",
+        b / hz * 1000 / n, 100 * b / t, cores }'
   kill -TERM "$up_pid"
   wait "$up_pid" || true
   up_pid=""
