@@ -19,9 +19,6 @@ enum ApplicationStatus: String, Sendable, Hashable, CaseIterable {
   /// Statuses in which Scoring's decision still decides the status.
   static let awaitingDecision: [ApplicationStatus] = [.new, .scoring]
 
-  /// Whether Scoring's decision still decides the status.
-  var awaitsDecision: Bool { Self.awaitingDecision.contains(self) }
-
   init?(_ proto: OriginationApplicationStatus) {
     switch proto {
     case .new: self = .new

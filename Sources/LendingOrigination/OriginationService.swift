@@ -14,8 +14,6 @@ import WirebankRPC
 public struct OriginationService: Origination.ServiceProtocol {
   /// The `ErrorInfo.domain` of this service's errors.
   public static let errorDomain = "origination.lending.wirebank"
-  /// The sender name decisions are deduplicated under in the inbox.
-  static let decisionSender = "scoring"
 
   let store: OriginationStore
   let idempotencyKeys: IdempotencyKeys

@@ -37,9 +37,9 @@ struct ScoringJobs: Sendable {
   static func evaluationJob(
     _ request: ScoringScoreApplicationRequest, receivedAt: Date, queue: String
   ) throws -> NewJob {
-    var carried = request
-    if carried.submittedAt == nil { carried.submittedAt = Google_Protobuf_Timestamp(receivedAt) }
-    return try job(evaluate, carrying: carried, application: request.applicationId, queue: queue)
+    let carried = ScoredApplication(request: request, receivedAt: receivedAt, decision: nil)
+    return try job(
+      evaluate, carrying: carried.evaluated, application: request.applicationId, queue: queue)
   }
 
   /// The job that reports `decision`; one per application.
@@ -143,12 +143,7 @@ struct ScoringJobs: Sendable {
       context.logger.error("evaluation job names no known application; dropped")
       return nil
     }
-    guard stored.decision == nil else { return nil }
-    var request = stored.request
-    if request.submittedAt == nil {
-      request.submittedAt = Google_Protobuf_Timestamp(stored.receivedAt)
-    }
-    return request
+    return stored.decision == nil ? stored.evaluated : nil
   }
 
   /// The decision a report job carries, or the stored one of the application it names.

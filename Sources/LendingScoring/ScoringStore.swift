@@ -9,6 +9,13 @@ struct ScoredApplication: Sendable {
   var receivedAt: Date
   var decision: ScoringDecision?
 
+  /// The request as evaluated: its submission time, or the reception's when it names none.
+  var evaluated: ScoringScoreApplicationRequest {
+    var request = self.request
+    if request.submittedAt == nil { request.submittedAt = Google_Protobuf_Timestamp(receivedAt) }
+    return request
+  }
+
   var response: ScoringScoreApplicationResponse {
     var response = ScoringScoreApplicationResponse()
     response.applicationId = request.applicationId

@@ -12,9 +12,7 @@ import WirebankRPC
     let lending = try await LendingHarness.start()
     defer { Task { await lending.shutdown() } }
     // Scoring is unreachable, so the application waits (NEW) for the decision sent below.
-    lending.toScoring.setDown(true)
-    let submitted = try await lending.origination.submitApplication(Fixtures.submission("700001"))
-    let id = try #require(submitted.application?.applicationId)
+    let id = try await lending.submitWhileScoringIsDown("700001").applicationId
 
     var decision = ScoringDecision()
     decision.decisionId = UUID().uuidString.lowercased()
@@ -55,9 +53,7 @@ import WirebankRPC
     let lending = try await LendingHarness.start()
     defer { Task { await lending.shutdown() } }
     // Origination cannot reach Scoring: the test plays the part of an older Scoring's jobs.
-    lending.toScoring.setDown(true)
-    let submitted = try await lending.origination.submitApplication(Fixtures.submission("700002"))
-    let application = try #require(submitted.application)
+    let application = try await lending.submitWhileScoringIsDown("700002")
     var request = ScoringScoreApplicationRequest()
     request.applicationId = application.applicationId
     request.applicant = application.applicant
@@ -102,5 +98,16 @@ import WirebankRPC
     #expect(final.first?.status == .agreementCreated)
     #expect(final.first?.decision?.decisionId == recorded?.decisionId)
     try await lending.checkInvariants()
+  }
+}
+
+extension LendingHarness {
+  /// Takes Scoring out of Origination's reach and submits an application, which stays NEW.
+  fileprivate func submitWhileScoringIsDown(_ number: String) async throws
+    -> OriginationApplication
+  {
+    toScoring.setDown(true)
+    let submitted = try await origination.submitApplication(Fixtures.submission(number))
+    return try #require(submitted.application)
   }
 }
