@@ -20,11 +20,23 @@ extension OriginationService {
       guard !request.idempotencyKey.isEmpty else {
         return try await store.pool.withTransaction { try await submit(request, now: now, in: $0) }
       }
-      let fingerprint = RequestFingerprint(
-        method: Origination.Method.submitApplication.path, request: try canonicalBytes(request))
+      let scope = Origination.Method.submitApplication.path
+      let fingerprint = RequestFingerprint(method: scope, request: try canonicalBytes(request))
+      // The usual request, a new key for a new application, takes one statement.
+      let application = NewApplication(
+        id: UUID(), applicant: request.applicant ?? LendingApplicant(),
+        terms: request.terms ?? LendingLoanTerms(), metadata: request.metadata, now: now)
+      let fresh = response(application.record, deduplicated: false)
+      if let stored = try await store.insert(
+        application, enqueueing: toScoringJob(application), storing: request.idempotencyKey,
+        scope: scope, fingerprint: fingerprint, response: try fresh.serializedBytes(),
+        in: idempotencyKeys)
+      {
+        logSubmitted(stored)
+        return fresh
+      }
       let stored = try await idempotencyKeys.perform(
-        scope: Origination.Method.submitApplication.path, key: request.idempotencyKey,
-        request: fingerprint
+        scope: scope, key: request.idempotencyKey, request: fingerprint
       ) { transaction in
         try await submit(request, now: now, in: transaction).serializedBytes()
       }
@@ -52,12 +64,10 @@ extension OriginationService {
     for _ in 0..<3 {
       let application = NewApplication(
         id: UUID(), applicant: applicant, terms: terms, metadata: request.metadata, now: now)
-      let job = OriginationJobs.job(
-        OriginationJobs.toScoring, application: application.id, queue: jobQueue)
-      if let stored = try await store.insert(application, enqueueing: job, in: transaction) {
-        logger.info(
-          "application submitted",
-          metadata: ["application_id": "\(stored.idString)", "product": "\(terms.productCode)"])
+      if let stored = try await store.insert(
+        application, enqueueing: toScoringJob(application), in: transaction)
+      {
+        logSubmitted(stored)
         return response(stored, deduplicated: false)
       }
       if let existing = try await store.inFlight(
@@ -72,6 +82,18 @@ extension OriginationService {
     throw RPCError.detailed(
       .aborted, "identical applications are being submitted concurrently; retry",
       reason: "CONCURRENT_SUBMISSION", domain: Self.errorDomain)
+  }
+
+  private func toScoringJob(_ application: NewApplication) -> NewJob {
+    OriginationJobs.job(OriginationJobs.toScoring, application: application.id, queue: jobQueue)
+  }
+
+  private func logSubmitted(_ application: ApplicationRecord) {
+    logger.info(
+      "application submitted",
+      metadata: [
+        "application_id": "\(application.idString)", "product": "\(application.terms.productCode)",
+      ])
   }
 
   private func response(_ application: ApplicationRecord, deduplicated: Bool)

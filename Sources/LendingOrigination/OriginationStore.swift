@@ -53,6 +53,17 @@ struct NewApplication: Sendable {
     )
   }
 
+  /// The application as `insert` stores it (its `seq`, assigned by the database, left 0).
+  var record: ApplicationRecord {
+    let principal = terms.principal ?? CommonMoney()
+    return ApplicationRecord(
+      id: id, seq: 0, applicant: applicant,
+      terms: OriginationStore.storedTerms(
+        terms.productCode, principal.amountMinor, principal.currency, terms.termMonths),
+      status: .new, decision: nil, agreementRequested: false, agreementID: nil,
+      cancelReason: nil, metadata: metadata, createdAt: now, updatedAt: now)
+  }
+
   /// What makes two submissions "the same application": the client, product, amount and term.
   var contentKey: String {
     let document = self.document
@@ -74,25 +85,41 @@ struct OriginationStore: Sendable {
   func insert(
     _ application: NewApplication, enqueueing job: NewJob, in transaction: PostgresTransaction
   ) async throws -> ApplicationRecord? {
+    try await JobQueue.enqueue([job], along: try Self.insertion(application), in: transaction)
+      .first.map(Self.application(from:))
+  }
+
+  /// Inserts `application` as NEW with `job` and stores `key` completed with `response`, in one
+  /// statement; returns the stored application, or nil when nothing was committed (an identical
+  /// application is in flight, or the key is stored already).
+  func insert(
+    _ application: NewApplication, enqueueing job: NewJob, storing key: String, scope: String,
+    fingerprint: RequestFingerprint, response: [UInt8], in keys: IdempotencyKeys
+  ) async throws -> ApplicationRecord? {
+    try await keys.performInOneStatement(
+      scope: scope, key: key, request: fingerprint, response: response, jobs: [job],
+      along: try Self.insertion(application)
+    )?.first.map(Self.application(from:))
+  }
+
+  /// The INSERT of `application` as NEW unless an identical one is in flight.
+  private static func insertion(_ application: NewApplication) throws -> PostgresQuery {
     let document = application.document
     let principal = application.terms.principal ?? CommonMoney()
     let metadata = application.metadata.sorted { $0.key < $1.key }
-    let inserted = try await JobQueue.enqueue(
-      [job],
-      along: """
-        INSERT INTO applications (application_id, applicant, document_kind, document_country,
-          document_series, document_number, product_code, principal_minor, currency, term_months,
-          status, content_key, metadata_keys, metadata_values, created_at, updated_at)
-        VALUES (\(application.id), \(try application.applicant.serializedBytes()),
-          \(document.kind), \(document.country), \(document.series), \(document.number),
-          \(application.terms.productCode), \(principal.amountMinor), \(principal.currency),
-          \(application.terms.termMonths), \(ApplicationStatus.new.rawValue),
-          \(application.contentKey), \(PostgresArray(metadata.map(\.key))),
-          \(PostgresArray(metadata.map(\.value))), \(application.now), \(application.now))
-        ON CONFLICT (content_key) WHERE status IN ('NEW', 'SCORING', 'ACCEPTED') DO NOTHING
-        RETURNING \(unsafeSQL: Self.columns)
-        """, in: transaction)
-    return try inserted.first.map(Self.application(from:))
+    return """
+      INSERT INTO applications (application_id, applicant, document_kind, document_country,
+        document_series, document_number, product_code, principal_minor, currency, term_months,
+        status, content_key, metadata_keys, metadata_values, created_at, updated_at)
+      VALUES (\(application.id), \(try application.applicant.serializedBytes()),
+        \(document.kind), \(document.country), \(document.series), \(document.number),
+        \(application.terms.productCode), \(principal.amountMinor), \(principal.currency),
+        \(application.terms.termMonths), \(ApplicationStatus.new.rawValue),
+        \(application.contentKey), \(PostgresArray(metadata.map(\.key))),
+        \(PostgresArray(metadata.map(\.value))), \(application.now), \(application.now))
+      ON CONFLICT (content_key) WHERE status IN ('NEW', 'SCORING', 'ACCEPTED') DO NOTHING
+      RETURNING \(unsafeSQL: Self.columns)
+      """
   }
 
   /// The in-flight application with `contentKey`, if any.
@@ -236,13 +263,7 @@ struct OriginationStore: Sendable {
     let (id, seq, applicantBytes, productCode, principal, currency, term) = try row.decode(
       (UUID, Int64, [UInt8], String, Int64, String, Int32).self)
     let status = try Self.status(row.decode(String.self, column: "status"))
-    var terms = LendingLoanTerms()
-    terms.productCode = productCode
-    var money = CommonMoney()
-    money.amountMinor = principal
-    money.currency = currency
-    terms.principal = money
-    terms.termMonths = term
+    let terms = storedTerms(productCode, principal, currency, term)
     let keys = try row.decode(PostgresArray<String>.self, column: "metadata_keys").elements
     let values = try row.decode(PostgresArray<String>.self, column: "metadata_values").elements
     return ApplicationRecord(
@@ -257,5 +278,19 @@ struct OriginationStore: Sendable {
       metadata: Dictionary(zip(keys, values), uniquingKeysWith: { first, _ in first }),
       createdAt: try row.decode(Date.self, column: "created_at"),
       updatedAt: try row.decode(Date.self, column: "updated_at"))
+  }
+
+  /// Loan terms as the application's columns keep them.
+  static func storedTerms(
+    _ productCode: String, _ principal: Int64, _ currency: String, _ term: Int32
+  ) -> LendingLoanTerms {
+    var terms = LendingLoanTerms()
+    terms.productCode = productCode
+    var money = CommonMoney()
+    money.amountMinor = principal
+    money.currency = currency
+    terms.principal = money
+    terms.termMonths = term
+    return terms
   }
 }

@@ -10,7 +10,7 @@ extension ProductEngineService {
   static let payoutJobKind = "agreements_to_payout"
 
   /// Finds or creates the client and creates the agreement (CREATED) with its schedule and its
-  /// payout job, in one transaction. Idempotent on `application_id`.
+  /// payout job, in one statement. Idempotent on `application_id`.
   public func createAgreement(
     _ request: ProductEngineCreateAgreementRequest, context: ServerContext
   )
@@ -21,50 +21,38 @@ extension ProductEngineService {
       let now = self.now
       let today = CivilDate(utc: now)
       let applicationID = request.applicationId
-      let (agreement, created) = try await store.pool.withTransaction { transaction in
-        // The usual call is a new application: insert first, look for an earlier agreement
-        // only when the product check fails or the insert meets one.
-        let replayed = {
-          try await store.agreement(applicationID: applicationID, today: today, in: transaction)
-            .map { try replay($0, document: document, terms: terms) }
-        }
-        let principal = terms.principal?.amountMinor ?? 0
-        let term = Int(terms.termMonths)
-        let product: Product
-        let annuity: Annuity
+      // The usual call is a new application: insert first, look for an earlier agreement only
+      // when the product check fails or the insert meets one.
+      let replayed = {
+        try await store.agreement(applicationID: applicationID, today: today)
+          .map { try replay($0, document: document, terms: terms) }
+      }
+      var agreement: AgreementRecord?
+      var created = false
+      // A second try is needed only when another call was creating the same client.
+      for _ in 0..<3 where agreement == nil {
+        let new: ProductEngineStore.NewAgreement
         do {
-          product = try await availableProduct(terms)
-          annuity = try Annuity(
-            principalMinor: principal,
-            annualRateBasisPoints: product.annualRate(forTermMonths: term), termMonths: term)
+          new = try await newAgreement(applicationID, terms: terms, firstDueDate: firstDueDate, now: now)
         } catch {
           // A replay answers with the agreement made before, whatever the product is now.
-          if let existing = try await replayed() { return (existing, false) }
+          if let existing = try await replayed() { return response(existing, created: false) }
           throw error
         }
-        let first = firstDueDate ?? today.addingMonths(1)
-        let new = ProductEngineStore.NewAgreement(
-          id: UUID(), applicationID: applicationID,
-          clientID: try await store.findOrCreateClient(
-            applicant, document: document, now: now, in: transaction),
-          product: product, principalMinor: principal, termMonths: term, annuity: annuity,
-          originationFeeMinor: Annuity.share(
-            of: principal, basisPoints: product.originationFeeBasisPoints),
-          dueDates: (0..<term).map { first.addingMonths($0, anchorDay: first.day) },
-          createdAt: now)
         let payout = NewJob(
           kind: Self.payoutJobKind, payload: Array(new.id.uuidString.utf8), queue: jobQueue,
           uniqueKey: "\(Self.payoutJobKind):\(new.id.uuidString)",
           maxAttempts: ProductEngineRuntime.jobAttempts)
-        if let stored = try await store.insertAgreement(new, enqueueing: payout, in: transaction) {
-          return (stored, true)
-        }
+        agreement = try await store.createAgreement(
+          new, applicant: applicant, document: document, enqueueing: payout)
+        created = agreement != nil
         // An agreement for this application exists (a retried or concurrent call): a replay.
-        // The rollback of a refused replay also undoes a client created above.
-        guard let existing = try await replayed() else {
-          throw PostgresError(.unexpectedResponse, reason: "agreement vanished")
-        }
-        return (existing, false)
+        if agreement == nil { agreement = try await replayed() }
+      }
+      guard let agreement else {
+        throw RPCError.detailed(
+          .aborted, "the client is being created by a concurrent call; retry",
+          reason: "CONCURRENT_CLIENT", domain: Self.errorDomain)
       }
       if created {
         logger.info(
@@ -74,11 +62,36 @@ extension ProductEngineService {
             "monthly_payment_minor": "\(agreement.monthlyPaymentMinor)",
           ])
       }
-      var response = ProductEngineCreateAgreementResponse()
-      response.agreement = agreement.proto
-      response.created = created
-      return response
+      return response(agreement, created: created)
     }
+  }
+
+  private func response(_ agreement: AgreementRecord, created: Bool)
+    -> ProductEngineCreateAgreementResponse
+  {
+    var response = ProductEngineCreateAgreementResponse()
+    response.agreement = agreement.proto
+    response.created = created
+    return response
+  }
+
+  /// The agreement `terms` make, checked against the product, without its client.
+  private func newAgreement(
+    _ applicationID: String, terms: LendingLoanTerms, firstDueDate: CivilDate?, now: Date
+  ) async throws -> ProductEngineStore.NewAgreement {
+    let product = try await availableProduct(terms)
+    let principal = terms.principal?.amountMinor ?? 0
+    let term = Int(terms.termMonths)
+    let annuity = try Annuity(
+      principalMinor: principal,
+      annualRateBasisPoints: product.annualRate(forTermMonths: term), termMonths: term)
+    let first = firstDueDate ?? CivilDate(utc: now).addingMonths(1)
+    return ProductEngineStore.NewAgreement(
+      id: UUID(), applicationID: applicationID, newClientID: UUID(), product: product,
+      principalMinor: principal, termMonths: term, annuity: annuity,
+      originationFeeMinor: Annuity.share(
+        of: principal, basisPoints: product.originationFeeBasisPoints),
+      dueDates: (0..<term).map { first.addingMonths($0, anchorDay: first.day) }, createdAt: now)
   }
 
   /// The existing agreement for a replayed call, if the call asks for the same thing.

@@ -1,75 +1,12 @@
 import Foundation
-import WirebankJobs
 import WirebankPostgres
 
 extension ProductEngineStore {
-  /// A new agreement with its schedule, as `insertAgreement` writes it.
-  struct NewAgreement: Sendable {
-    var id: UUID
-    var applicationID: String
-    var clientID: UUID
-    var product: Product
-    var principalMinor: Int64
-    var termMonths: Int
-    var annuity: Annuity
-    var originationFeeMinor: Int64
-    var dueDates: [CivilDate]
-    var createdAt: Date
-  }
-
-  /// Inserts `agreement` (status CREATED) with `job`, then its schedule; returns the agreement
-  /// as stored, or nil when an agreement for the same application exists already (nothing is
-  /// written then).
-  func insertAgreement(
-    _ agreement: NewAgreement, enqueueing job: NewJob, in transaction: PostgresTransaction
-  ) async throws -> AgreementRecord? {
-    let inserted = try await JobQueue.enqueue(
-      [job],
-      along: """
-        INSERT INTO agreements (agreement_id, application_id, client_id, product_code, currency,
-          principal_minor, term_months, annual_rate_bp, monthly_payment_minor,
-          origination_fee_minor, status, created_at)
-        VALUES (\(agreement.id), \(agreement.applicationID), \(agreement.clientID),
-          \(agreement.product.code), \(agreement.product.currency), \(agreement.principalMinor),
-          \(Int32(agreement.termMonths)), \(Int32(agreement.annuity.annualRateBasisPoints)),
-          \(agreement.annuity.monthlyPayment), \(agreement.originationFeeMinor),
-          \(AgreementStatus.created.rawValue), \(agreement.createdAt))
-        ON CONFLICT (application_id) DO NOTHING
-        RETURNING seq
-        """, in: transaction)
-    guard let row = inserted.first else { return nil }
-    let installments = agreement.annuity.installments
-    try await transaction.query(
-      """
-      INSERT INTO schedule_entries (agreement_id, period_number, due_date, principal_minor,
-        interest_minor, total_minor, remaining_principal_minor)
-      SELECT \(agreement.id), period, due::date, principal, interest, principal + interest,
-        remaining
-      FROM unnest(\(PostgresArray(installments.map { Int32($0.periodNumber) })),
-                  \(PostgresArray(agreement.dueDates.map(\.description))),
-                  \(PostgresArray(installments.map(\.principal))),
-                  \(PostgresArray(installments.map(\.interest))),
-                  \(PostgresArray(installments.map(\.remainingPrincipal))))
-        AS entry (period, due, principal, interest, remaining)
-      """)
-    // What `agreement(id:today:)` would read back: nothing is paid out or paid yet.
-    return AgreementRecord(
-      id: agreement.id, seq: try row.decode(Int64.self), applicationID: agreement.applicationID,
-      clientID: agreement.clientID, productCode: agreement.product.code,
-      currency: agreement.product.currency, principalMinor: agreement.principalMinor,
-      termMonths: agreement.termMonths,
-      annualRateBasisPoints: agreement.annuity.annualRateBasisPoints,
-      monthlyPaymentMinor: agreement.annuity.monthlyPayment,
-      originationFeeMinor: agreement.originationFeeMinor, status: .created, disbursementID: nil,
-      createdAt: agreement.createdAt, disbursedAt: nil, endedAt: nil,
-      outstandingPrincipalMinor: agreement.principalMinor, arrearsMinor: 0, daysPastDue: 0)
-  }
-
   /// The agreement made for `applicationID`, with its client's document, or nil.
-  func agreement(
-    applicationID: String, today: CivilDate, in transaction: PostgresTransaction
-  ) async throws -> (AgreementRecord, DocumentKey)? {
-    let rows = try await transaction.query(
+  func agreement(applicationID: String, today: CivilDate) async throws
+    -> (AgreementRecord, DocumentKey)?
+  {
+    let rows = try await pool.query(
       """
       WITH params AS (SELECT \(today.description)::date AS today)
       SELECT \(unsafeSQL: Self.agreementColumns),

@@ -70,46 +70,14 @@ struct ProductEngineStore: Sendable {
 
   // MARK: Clients
 
-  /// The client with `document`, created from `applicant` if absent.
-  ///
-  /// Concurrent creators of one client meet on the unique document key: one inserts, the other
-  /// waits for it to commit and then reads its row.
-  func findOrCreateClient(
-    _ applicant: LendingApplicant, document: DocumentKey, now: Date,
-    in transaction: PostgresTransaction
-  ) async throws -> UUID {
-    let birthDate = applicant.birthDate.flatMap(CivilDate.init)?.description
-    let inserted = try await transaction.query(
-      """
-      INSERT INTO clients (client_id, document_kind, document_country, document_series,
-        document_number, first_name, last_name, middle_name, birth_date, email, phone, created_at)
-      VALUES (\(UUID()), \(document.kind), \(document.country), \(document.series),
-        \(document.number), \(applicant.firstName), \(applicant.lastName),
-        \(applicant.middleName), \(birthDate)::date, \(applicant.email), \(applicant.phone),
-        \(now))
-      ON CONFLICT (document_kind, document_country, document_series, document_number) DO NOTHING
-      RETURNING client_id
-      """)
-    if let row = inserted.first { return try row.decode(UUID.self) }
-    guard let id = try await clientID(document: document, in: transaction) else {
-      throw PostgresError(.unexpectedResponse, reason: "client vanished after a conflict")
-    }
-    return id
-  }
-
   /// The id of the client with `document`, or nil.
-  func clientID(document: DocumentKey, in transaction: PostgresTransaction? = nil) async throws
-    -> UUID?
-  {
-    let query: PostgresQuery = """
+  func clientID(document: DocumentKey) async throws -> UUID? {
+    let rows = try await pool.query(
+      """
       SELECT client_id FROM clients
       WHERE document_kind = \(document.kind) AND document_country = \(document.country)
         AND document_series = \(document.series) AND document_number = \(document.number)
-      """
-    let rows =
-      if let transaction { try await transaction.query(query) } else {
-        try await pool.query(query)
-      }
+      """)
     return try rows.first?.decode(UUID.self)
   }
 

@@ -56,9 +56,7 @@ public struct IdempotencyKeys: Sendable {
     scope: String, key: String, request: RequestFingerprint,
     _ operation: (PostgresTransaction) async throws -> [UInt8]
   ) async throws -> Response {
-    guard !key.isEmpty, key.utf8.count <= 255 else {
-      throw IdempotencyError(code: .invalidKey, reason: "idempotency keys are 1 to 255 bytes")
-    }
+    try Self.check(key: key)
     let token = UUID()
     if let stored = try await reserve(scope: scope, key: key, request: request, token: token) {
       return Response(body: stored, replayed: true)

@@ -12,8 +12,16 @@ struct JobStatement {
   /// Starts with `statement` as the common table expression `work`. It must be an INSERT,
   /// UPDATE or DELETE with RETURNING (or a SELECT).
   init(work statement: PostgresQuery) {
-    query = PostgresQuery(unsafeSQL: "", bindings: statement.bindings)
-    ctes = ["work AS (\n\(statement.sql))"]
+    var statements = statement
+    statements.sql = "work AS (\n\(statement.sql))"
+    self.init(ctes: statements)
+  }
+
+  /// Starts with `statements`, a change of several steps: common table expressions
+  /// (`name AS (…)`, separated by commas), the last of which is `work`.
+  init(ctes statements: PostgresQuery) {
+    query = PostgresQuery(unsafeSQL: "", bindings: statements.bindings)
+    ctes = [statements.sql]
   }
 
   /// Binds `value` after the values already bound and returns its placeholder.
@@ -80,7 +88,7 @@ extension JobQueue {
   public static func enqueue(_ jobs: [NewJob], along statement: PostgresQuery, pool: PostgresPool)
     async throws -> PostgresRows
   {
-    try await pool.query(alongQuery(jobs, statement))
+    try await pool.query(alongQuery(jobs, JobStatement(work: statement)))
   }
 
   /// Like `enqueue(_:along:pool:)`, but enqueues `jobs` only when a returned row has `true` in
@@ -91,7 +99,18 @@ extension JobQueue {
   public static func enqueue(
     _ jobs: [NewJob], along statement: PostgresQuery, whenTrue flag: String, pool: PostgresPool
   ) async throws -> PostgresRows {
-    try await pool.query(alongQuery(jobs, statement, whenTrue: flag))
+    try await pool.query(alongQuery(jobs, JobStatement(work: statement), whenTrue: flag))
+  }
+
+  /// Like `enqueue(_:along:whenTrue:pool:)`, for a change of several steps in one statement:
+  /// `ctes` is a list of common table expressions (`name AS (…)`, separated by commas) whose
+  /// last is `work`. The rows of `work` are returned, each with one more column at the end.
+  /// - Throws: `PostgresError`.
+  @discardableResult
+  public static func enqueue(
+    _ jobs: [NewJob], alongCTEs ctes: PostgresQuery, whenTrue flag: String, pool: PostgresPool
+  ) async throws -> PostgresRows {
+    try await pool.query(alongQuery(jobs, JobStatement(ctes: ctes), whenTrue: flag))
   }
 
   /// The same as `enqueue(_:along:pool:)`, inside `transaction`.
@@ -100,13 +119,13 @@ extension JobQueue {
   public static func enqueue(
     _ jobs: [NewJob], along statement: PostgresQuery, in transaction: PostgresTransaction
   ) async throws -> PostgresRows {
-    try await transaction.query(alongQuery(jobs, statement))
+    try await transaction.query(alongQuery(jobs, JobStatement(work: statement)))
   }
 
   private static func alongQuery(
-    _ jobs: [NewJob], _ statement: PostgresQuery, whenTrue flag: String? = nil
+    _ jobs: [NewJob], _ statement: JobStatement, whenTrue flag: String? = nil
   ) -> PostgresQuery {
-    var combined = JobStatement(work: statement)
+    var combined = statement
     guard !jobs.isEmpty else { return combined.finished(select: "SELECT work.*, 0 FROM work") }
     let notify = combined.enqueue(jobs, whenTrue: flag)
     // An uncorrelated subquery: evaluated once, however many rows `work` returned.

@@ -89,5 +89,21 @@ public enum JobsSchema {
         END
         $$;
         """),
+    Migration(
+      version: 5, name: "require",
+      sql: """
+        -- Aborts the statement that calls it when `ok` is false, with SQLSTATE `code`: a
+        -- statement of several steps undoes them all when a later step finds that they must
+        -- not stand (say, an idempotency key that another request stored first).
+        CREATE FUNCTION wirebank_require(ok boolean, code text, message text) RETURNS boolean
+        LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NOT ok THEN
+            RAISE EXCEPTION '%', message USING ERRCODE = code;
+          END IF;
+          RETURN true;
+        END
+        $$;
+        """),
   ]
 }

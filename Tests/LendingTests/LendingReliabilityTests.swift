@@ -17,6 +17,9 @@ import WirebankRPC
     let replay = try await lending.origination.submitApplication(keyed)
     #expect(!first.deduplicated && replay.deduplicated)
     #expect(replay.application?.applicationId == first.application?.applicationId)
+    // The first answer is made before its row is stored (one statement stores both): the same.
+    let stored = try await lending.application(first.application?.applicationId ?? "")
+    #expect(stored == first.application)
 
     var reused = keyed
     reused.terms?.termMonths = 36

@@ -141,21 +141,6 @@ struct EngineHarness {
     #expect(schedule.entries.allSatisfy { $0.status == .planned })
   }
 
-  @Test func clientsAreKeyedByNormalisedDocument() async throws {
-    let engine = try await EngineHarness.make()
-    defer { Task { await engine.close() } }
-    var one = Fixtures.createAgreement("app-a", document: "77 11 22")
-    one.applicant?.identityDocument?.issuingCountry = "ru"
-    var two = Fixtures.createAgreement("app-b", document: "  77 11 22 ")
-    two.applicant?.identityDocument?.series = " 4510"
-    let first = try await engine.client.createAgreement(one)
-    let second = try await engine.client.createAgreement(two)
-    #expect(first.agreement?.clientId == second.agreement?.clientId)
-    let clients = try await engine.pool.query("SELECT count(*) FROM clients").single().decode(
-      Int64.self)
-    #expect(clients == 1)
-  }
-
   @Test func invalidRequestsNameEveryField() async throws {
     let engine = try await EngineHarness.make()
     defer { Task { await engine.close() } }
