@@ -47,15 +47,18 @@ public final class OriginationRuntime: Sendable {
     clock: any WallClock = SystemWallClock(), logger: Logger,
     configuration: Configuration = Configuration()
   ) {
+    let dispatcher = JobDispatcher()
     service = OriginationService(
-      pool: pool, clock: clock, logger: logger, jobQueue: configuration.jobWorker.queue)
+      pool: pool, clock: clock, logger: logger, jobQueue: configuration.jobWorker.queue,
+      dispatcher: dispatcher)
     let jobs = OriginationJobs(
       store: OriginationStore(pool: pool), scoring: Scoring.Client(transport: scoring),
       productEngine: ProductEngine.Client(transport: productEngine), clock: clock,
       callOptions: CallOptions(timeout: configuration.peerCallTimeout))
     worker = JobWorker(
       pool: pool, configuration: configuration.jobWorker, handlers: jobs.handlers,
-      periodicJobs: OriginationJobs.periodicJobs, clock: clock, logger: logger)
+      periodicJobs: OriginationJobs.periodicJobs, dispatcher: dispatcher, clock: clock,
+      logger: logger)
   }
 
   /// Applies the migrations and returns a runtime ready to `run()`.

@@ -25,11 +25,12 @@ public struct OriginationService: Origination.ServiceProtocol {
   /// - Parameters:
   ///   - clock: the service clock (creation and update times, idempotency-key expiry).
   ///   - jobQueue: the queue of the runtime's job worker.
+  ///   - dispatcher: starts the jobs the service enqueues on that worker at once.
   public init(
     pool: PostgresPool, clock: any WallClock = SystemWallClock(), logger: Logger,
-    jobQueue: String = OriginationRuntime.defaultJobQueue
+    jobQueue: String = OriginationRuntime.defaultJobQueue, dispatcher: JobDispatcher? = nil
   ) {
-    store = OriginationStore(pool: pool)
+    store = OriginationStore(pool: pool, dispatcher: dispatcher)
     idempotencyKeys = IdempotencyKeys(pool: pool, clock: clock)
     self.clock = clock
     self.logger = logger

@@ -79,6 +79,8 @@ struct NewApplication: Sendable {
 /// Origination's SQL. Every value is a bound parameter.
 struct OriginationStore: Sendable {
   let pool: PostgresPool
+  /// Starts the jobs this store enqueues on the service's own worker at once (nil: NOTIFY).
+  var dispatcher: JobDispatcher? = nil
 
   /// Inserts `application` as NEW with `job` unless an identical one is in flight; returns the
   /// stored application, or nil when it inserted nothing. One statement.
@@ -98,7 +100,7 @@ struct OriginationStore: Sendable {
   ) async throws -> ApplicationRecord? {
     try await keys.performInOneStatement(
       scope: scope, key: key, request: fingerprint, response: response, jobs: [job],
-      along: try Self.insertion(application)
+      along: try Self.insertion(application), dispatcher: dispatcher
     )?.first.map(Self.application(from:))
   }
 
@@ -195,7 +197,7 @@ struct OriginationStore: Sendable {
           status = CASE WHEN status = ANY(\(awaiting)) THEN \(outcome.rawValue) ELSE status END
         WHERE application_id = \(id) AND decision_id IS NULL
         RETURNING status, status = \(ApplicationStatus.accepted.rawValue) AS accepted
-        """, whenTrue: "accepted", pool: pool)
+        """, whenTrue: "accepted", pool: pool, dispatcher: dispatcher)
     return try rows.first.map { try Self.status($0.decode(String.self, column: "status")) }
   }
 

@@ -42,13 +42,15 @@ public final class ProductEngineRuntime: Sendable {
     pool: PostgresPool, clock: any WallClock = SystemWallClock(), logger: Logger,
     configuration: Configuration = Configuration()
   ) {
+    let dispatcher = JobDispatcher()
     let service = ProductEngineService(
-      pool: pool, clock: clock, logger: logger, jobQueue: configuration.jobWorker.queue)
+      pool: pool, clock: clock, logger: logger, jobQueue: configuration.jobWorker.queue,
+      dispatcher: dispatcher)
     self.service = service
     worker = JobWorker(
       pool: pool, configuration: configuration.jobWorker,
       handlers: [ProductEngineService.payoutJobKind: { try await service.requestPayout($0) }],
-      clock: clock, logger: logger)
+      dispatcher: dispatcher, clock: clock, logger: logger)
   }
 
   /// Applies the migrations and returns a runtime ready to `run()`.

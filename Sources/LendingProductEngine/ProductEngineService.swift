@@ -25,11 +25,12 @@ public struct ProductEngineService: ProductEngine.ServiceProtocol {
   /// - Parameters:
   ///   - clock: the service clock: creation times, "today" for due dates and arrears.
   ///   - jobQueue: the queue of the runtime's job worker.
+  ///   - dispatcher: starts the jobs the service enqueues on that worker at once.
   public init(
     pool: PostgresPool, clock: any WallClock = SystemWallClock(), logger: Logger,
-    jobQueue: String = ProductEngineRuntime.defaultJobQueue
+    jobQueue: String = ProductEngineRuntime.defaultJobQueue, dispatcher: JobDispatcher? = nil
   ) {
-    self.store = ProductEngineStore(pool: pool)
+    self.store = ProductEngineStore(pool: pool, dispatcher: dispatcher)
     self.clock = clock
     self.logger = logger
     self.jobQueue = jobQueue

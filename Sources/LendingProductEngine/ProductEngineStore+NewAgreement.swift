@@ -87,7 +87,8 @@ extension ProductEngineStore {
       """
     let rows: PostgresRows
     do {
-      rows = try await JobQueue.enqueue([job], alongCTEs: statement, whenTrue: "created", pool: pool)
+      rows = try await JobQueue.enqueue(
+        [job], alongCTEs: statement, whenTrue: "created", pool: pool, dispatcher: dispatcher)
     } catch let error as PostgresError where error.code == Self.refusedCode {
       return nil
     }

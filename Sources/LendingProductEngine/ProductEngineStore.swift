@@ -1,12 +1,15 @@
 import Foundation
 import Synchronization
 import WirebankContracts
+import WirebankJobs
 import WirebankPostgres
 
 /// The Product Engine's SQL: products and clients here, agreements and schedules in
 /// `ProductEngineStore+Agreements.swift`. Every value is a bound parameter.
 struct ProductEngineStore: Sendable {
   let pool: PostgresPool
+  /// Starts the jobs this store enqueues on the service's own worker at once (nil: NOTIFY).
+  var dispatcher: JobDispatcher? = nil
   /// The products, read once: shared by the copies of this store.
   let catalog = ProductCatalog()
 

@@ -50,8 +50,10 @@ public final class ScoringRuntime: Sendable {
     clock: any WallClock = SystemWallClock(), logger: Logger,
     configuration: Configuration = Configuration()
   ) {
+    let dispatcher = JobDispatcher()
     service = ScoringService(
-      pool: pool, clock: clock, logger: logger, jobQueue: configuration.jobWorker.queue)
+      pool: pool, clock: clock, logger: logger, jobQueue: configuration.jobWorker.queue,
+      dispatcher: dispatcher)
     let jobs = ScoringJobs(
       store: ScoringStore(pool: pool), policy: configuration.policy,
       productEngine: ProductEngine.Client(transport: productEngine),
@@ -59,8 +61,8 @@ public final class ScoringRuntime: Sendable {
       callOptions: CallOptions(timeout: configuration.peerCallTimeout),
       queue: configuration.jobWorker.queue)
     worker = JobWorker(
-      pool: pool, configuration: configuration.jobWorker, handlers: jobs.handlers, clock: clock,
-      logger: logger)
+      pool: pool, configuration: configuration.jobWorker, handlers: jobs.handlers,
+      dispatcher: dispatcher, clock: clock, logger: logger)
   }
 
   /// Applies the migrations and returns a runtime ready to `run()`.

@@ -24,11 +24,12 @@ public struct ScoringService: Scoring.ServiceProtocol {
   /// - Parameters:
   ///   - clock: the service clock (reception times).
   ///   - jobQueue: the queue of the runtime's job worker.
+  ///   - dispatcher: starts the jobs the service enqueues on that worker at once.
   public init(
     pool: PostgresPool, clock: any WallClock = SystemWallClock(), logger: Logger,
-    jobQueue: String = ScoringRuntime.defaultJobQueue
+    jobQueue: String = ScoringRuntime.defaultJobQueue, dispatcher: JobDispatcher? = nil
   ) {
-    store = ScoringStore(pool: pool)
+    store = ScoringStore(pool: pool, dispatcher: dispatcher)
     self.clock = clock
     self.logger = logger
     self.jobQueue = jobQueue

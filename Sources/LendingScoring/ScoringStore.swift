@@ -29,6 +29,8 @@ struct ScoredApplication: Sendable {
 /// Scoring's SQL. Every value is a bound parameter.
 struct ScoringStore: Sendable {
   let pool: PostgresPool
+  /// Starts the jobs this store enqueues on the service's own worker at once (nil: NOTIFY).
+  var dispatcher: JobDispatcher? = nil
 
   /// Stores `request` as RECEIVED with `job`, in one statement outside any transaction; false
   /// when the application was received before (nothing is written then).
@@ -42,7 +44,7 @@ struct ScoringStore: Sendable {
         VALUES (\(request.applicationId), \(try request.serializedBytes()), 'RECEIVED', \(now))
         ON CONFLICT (application_id) DO NOTHING
         RETURNING application_id
-        """, pool: pool)).isEmpty
+        """, pool: pool, dispatcher: dispatcher)).isEmpty
   }
 
   /// Application `id`, or nil.

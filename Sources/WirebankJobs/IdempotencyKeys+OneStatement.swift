@@ -11,16 +11,30 @@ extension IdempotencyKeys {
   /// with `response` stored as completed commit together when `statement` returns a row and the
   /// key is new. Otherwise nothing is committed and the result is nil: the key is stored
   /// already (a replay, another request, an expired key) or the statement changed nothing, and
-  /// `perform` is the way to go on.
-  /// - Returns: the rows of `statement`, each with one more column at the end; nil as above.
+  /// `perform` is the way to go on. With `dispatcher`, a single job its worker can start now
+  /// is enqueued already claimed by it and starts once the statement returns.
+  /// - Returns: the rows of `statement`, each with two more columns at the end; nil as above.
   /// - Throws: `IdempotencyError` with `invalidKey`, or `PostgresError`.
   public func performInOneStatement(
     scope: String, key: String, request: RequestFingerprint, response: [UInt8],
-    jobs: [NewJob], along statement: PostgresQuery
+    jobs: [NewJob], along statement: PostgresQuery, dispatcher: JobDispatcher? = nil
   ) async throws -> PostgresRows? {
     try Self.check(key: key)
+    return try await JobDispatcher.dispatching(jobs, on: dispatcher) { slot in
+      let rows = try await run(
+        scope: scope, key: key, request: request, response: response, jobs: jobs,
+        along: statement, slot: slot)
+      guard slot != nil, let row = rows?.first, let rows else { return (rows, nil) }
+      return (rows, try row.decode(Int64?.self, at: rows.columns.count - 1))
+    }
+  }
+
+  private func run(
+    scope: String, key: String, request: RequestFingerprint, response: [UInt8],
+    jobs: [NewJob], along statement: PostgresQuery, slot: DispatchSlot?
+  ) async throws -> PostgresRows? {
     var combined = JobStatement(work: statement)
-    let notify = jobs.isEmpty ? "0" : combined.enqueue(jobs)
+    let notify = jobs.isEmpty ? "0" : combined.enqueue(jobs, dispatching: slot)
     let (scope, key) = (combined.bind(scope), combined.bind(key))
     let (fingerprint, body) = (combined.bind(request.digest), combined.bind(response))
     let now = combined.bind(clock.now())
@@ -36,9 +50,10 @@ extension IdempotencyKeys {
         """)
     let query = combined.finished(
       select: """
-        SELECT work.*, \(notify),
+        SELECT work.*,
           wirebank_require(EXISTS (SELECT 1 FROM stored_key), '\(Self.keyTakenCode.rawValue)',
-            'the idempotency key is stored already')
+            'the idempotency key is stored already'),
+          \(notify)
         FROM work
         """)
     do {

@@ -19,6 +19,8 @@ public struct JobContext: Sendable {
   /// A logger carrying the job's id and kind.
   public let logger: Logger
   let completion: CompletionFlag
+  /// Starts the follow-up a completion enqueues on this worker (nil: no dispatching).
+  let dispatcher: JobDispatcher?
 
   /// Runs `body` in a transaction that also marks the job succeeded, so the handler's database
   /// changes and the job's completion commit together or not at all: exactly once.
@@ -58,7 +60,8 @@ extension JobWorker {
     defer {
       let wasFull = inFlight.withLock { inFlight in
         defer { _ = inFlight.removeValue(forKey: job.id) }
-        return inFlight.count >= configuration.concurrency
+        return inFlight.count + reservedSlots.load(ordering: .relaxed)
+          >= configuration.concurrency
       }
       // Only a full worker waits for a handler to finish (one with room is woken by NOTIFY), and
       // a retry may be due before the claim loop's next wake-up: otherwise a claim now would find
@@ -67,7 +70,8 @@ extension JobWorker {
     }
     guard let handler = handlers[job.kind] else { return }
     let completion = CompletionFlag()
-    let context = JobContext(job: job, pool: pool, logger: logger, completion: completion)
+    let context = JobContext(
+      job: job, pool: pool, logger: logger, completion: completion, dispatcher: dispatcher)
     do {
       try await handler(context)
       if !completion.isCompleted.load(ordering: .relaxed) {

@@ -36,7 +36,13 @@ struct JobStatement {
   /// Adds the CTE `follow_ups`, which enqueues `jobs` when `work` returned a row (the jobs are
   /// what that change needs) — with `flag`, a row whose boolean column `flag` is true — and
   /// returns the expression that notifies workers of the due ones.
-  mutating func enqueue(_ jobs: [NewJob], whenTrue flag: String? = nil) -> String {
+  ///
+  /// With `slot`, the one job is inserted already claimed by the slot's worker (running, under
+  /// its lease, no notification), and the expression returned is the job's id, or NULL when it
+  /// was not enqueued.
+  mutating func enqueue(
+    _ jobs: [NewJob], whenTrue flag: String? = nil, dispatching slot: DispatchSlot? = nil
+  ) -> String {
     let returned: String
     if let flag {
       let isName = flag.utf8.allSatisfy { $0 == UInt8(ascii: "_") || (97...122).contains($0) }
@@ -51,17 +57,27 @@ struct JobStatement {
     let keys = bind(PostgresArray(jobs.map(\.uniqueKey)))
     let attempts = bind(PostgresArray(jobs.map { Int32(clamping: $0.maxAttempts) }))
     let runAt = bind(PostgresArray(jobs.map(\.runAt)))
+    var columns = "queue, kind, payload, unique_key, max_attempts, available_at"
+    var values = "COALESCE(run_at, now())"
+    var returning = "queue, available_at <= now() AS due"
+    if let slot {
+      let lease = bind(JobClaims.milliseconds(slot.lease))
+      columns += ", state, attempts, locked_by"
+      values = "now() + \(lease) * interval '1 millisecond', 'running', 1, \(bind(slot.workerID))"
+      returning = "id"
+    }
     add(
       cte: """
         follow_ups AS (
-          INSERT INTO wirebank_jobs (queue, kind, payload, unique_key, max_attempts, available_at)
-          SELECT queue, kind, payload, unique_key, max_attempts, COALESCE(run_at, now())
+          INSERT INTO wirebank_jobs (\(columns))
+          SELECT queue, kind, payload, unique_key, max_attempts, \(values)
           FROM unnest(\(queues), \(kinds), \(payloads), \(keys), \(attempts), \(runAt))
             AS new (queue, kind, payload, unique_key, max_attempts, run_at)
           WHERE \(returned)
           ON CONFLICT (unique_key) DO NOTHING
-          RETURNING queue, available_at <= now() AS due)
+          RETURNING \(returning))
         """)
+    if slot != nil { return "(SELECT id FROM follow_ups)" }
     let channel = bind(JobsSchema.notificationChannel)
     return """
       (SELECT count(pg_notify(\(channel), queue))
@@ -82,13 +98,15 @@ extension JobQueue {
   /// and the jobs it needs commit together without a transaction of their own.
   ///
   /// `statement` is an INSERT, UPDATE or DELETE with RETURNING (or a SELECT); its rows are
-  /// returned, each with one more column at the end.
+  /// returned, each with one more column at the end. With `dispatcher`, a single job its worker
+  /// can start now is enqueued already claimed by it and starts once the statement returns.
   /// - Throws: `PostgresError`.
   @discardableResult
-  public static func enqueue(_ jobs: [NewJob], along statement: PostgresQuery, pool: PostgresPool)
-    async throws -> PostgresRows
-  {
-    try await pool.query(alongQuery(jobs, JobStatement(work: statement)))
+  public static func enqueue(
+    _ jobs: [NewJob], along statement: PostgresQuery, pool: PostgresPool,
+    dispatcher: JobDispatcher? = nil
+  ) async throws -> PostgresRows {
+    try await run(jobs, JobStatement(work: statement), pool: pool, dispatcher: dispatcher)
   }
 
   /// Like `enqueue(_:along:pool:)`, but enqueues `jobs` only when a returned row has `true` in
@@ -97,9 +115,11 @@ extension JobQueue {
   /// - Throws: `PostgresError`.
   @discardableResult
   public static func enqueue(
-    _ jobs: [NewJob], along statement: PostgresQuery, whenTrue flag: String, pool: PostgresPool
+    _ jobs: [NewJob], along statement: PostgresQuery, whenTrue flag: String, pool: PostgresPool,
+    dispatcher: JobDispatcher? = nil
   ) async throws -> PostgresRows {
-    try await pool.query(alongQuery(jobs, JobStatement(work: statement), whenTrue: flag))
+    try await run(
+      jobs, JobStatement(work: statement), whenTrue: flag, pool: pool, dispatcher: dispatcher)
   }
 
   /// Like `enqueue(_:along:whenTrue:pool:)`, for a change of several steps in one statement:
@@ -108,9 +128,11 @@ extension JobQueue {
   /// - Throws: `PostgresError`.
   @discardableResult
   public static func enqueue(
-    _ jobs: [NewJob], alongCTEs ctes: PostgresQuery, whenTrue flag: String, pool: PostgresPool
+    _ jobs: [NewJob], alongCTEs ctes: PostgresQuery, whenTrue flag: String, pool: PostgresPool,
+    dispatcher: JobDispatcher? = nil
   ) async throws -> PostgresRows {
-    try await pool.query(alongQuery(jobs, JobStatement(ctes: ctes), whenTrue: flag))
+    try await run(
+      jobs, JobStatement(ctes: ctes), whenTrue: flag, pool: pool, dispatcher: dispatcher)
   }
 
   /// The same as `enqueue(_:along:pool:)`, inside `transaction`.
@@ -122,12 +144,26 @@ extension JobQueue {
     try await transaction.query(alongQuery(jobs, JobStatement(work: statement)))
   }
 
+  /// Runs the statement on `pool`, dispatching its job when `dispatcher` can.
+  private static func run(
+    _ jobs: [NewJob], _ statement: JobStatement, whenTrue flag: String? = nil,
+    pool: PostgresPool, dispatcher: JobDispatcher?
+  ) async throws -> PostgresRows {
+    try await JobDispatcher.dispatching(jobs, on: dispatcher) { slot in
+      let rows = try await pool.query(alongQuery(jobs, statement, whenTrue: flag, slot: slot))
+      // The last column is the dispatched job's id, in every row; no row: nothing enqueued.
+      guard slot != nil, let row = rows.first else { return (rows, nil) }
+      return (rows, try row.decode(Int64?.self, at: rows.columns.count - 1))
+    }
+  }
+
   private static func alongQuery(
-    _ jobs: [NewJob], _ statement: JobStatement, whenTrue flag: String? = nil
+    _ jobs: [NewJob], _ statement: JobStatement, whenTrue flag: String? = nil,
+    slot: DispatchSlot? = nil
   ) -> PostgresQuery {
     var combined = statement
     guard !jobs.isEmpty else { return combined.finished(select: "SELECT work.*, 0 FROM work") }
-    let notify = combined.enqueue(jobs, whenTrue: flag)
+    let notify = combined.enqueue(jobs, whenTrue: flag, dispatching: slot)
     // An uncorrelated subquery: evaluated once, however many rows `work` returned.
     return combined.finished(select: "SELECT work.*, \(notify) FROM work")
   }
@@ -140,7 +176,8 @@ extension JobContext {
   /// `statement` is an INSERT, UPDATE or DELETE with RETURNING (or a SELECT). If the job's lease
   /// ended meanwhile and another worker took it, the whole statement rolls back.
   /// - Parameters:
-  ///   - jobs: the change's follow-ups, enqueued only when `statement` returned a row.
+  ///   - jobs: the change's follow-ups, enqueued only when `statement` returned a row; one job
+  ///     this worker runs starts here at once when there is room (see `JobDispatcher`).
   ///   - onlyIfReturning: when `statement` returns no row, commit nothing and leave the job
   ///     running (the result is then `nil`), so that the handler can take a slower path.
   /// - Returns: how many rows `statement` returned; `nil` when nothing was committed.
@@ -160,15 +197,20 @@ extension JobContext {
           WHERE id = \(id) AND attempts = \(attempt) AND state = 'running' AND \(wanted)
           RETURNING id)
         """)
-    let notify = jobs.isEmpty ? "0" : combined.enqueue(jobs)
-    let query = combined.finished(
-      select: """
-        SELECT (SELECT count(*) FROM work),
-          wirebank_jobs_fence(\(id), EXISTS (SELECT 1 FROM done) OR NOT \(wanted)), \(notify)
-        """)
     let returned: Int
     do {
-      returned = Int(try await pool.query(query).single().decode(Int64.self))
+      returned = try await JobDispatcher.dispatching(jobs, on: dispatcher) { slot in
+        var combined = combined
+        let notify = jobs.isEmpty ? "0" : combined.enqueue(jobs, dispatching: slot)
+        let query = combined.finished(
+          select: """
+            SELECT (SELECT count(*) FROM work),
+              wirebank_jobs_fence(\(id), EXISTS (SELECT 1 FROM done) OR NOT \(wanted)), \(notify)
+            """)
+        let row = try await pool.query(query).single()
+        let dispatched = slot == nil ? nil : try row.decode(Int64?.self, at: 2)
+        return (Int(try row.decode(Int64.self, at: 0)), dispatched)
+      }
     } catch let error as PostgresError where error.code == JobsSchema.leaseLostCode {
       throw JobError(reason: .leaseLost, jobID: job.id)
     }

@@ -24,7 +24,9 @@ extension JobWorker {
           if let lastClaim, configuration.claimSpacing > .zero {
             try await Task.sleep(until: lastClaim + configuration.claimSpacing)
           }
-          let room = configuration.concurrency - inFlight.withLock { $0.count }
+          let room =
+            configuration.concurrency - inFlight.withLock { $0.count }
+            - reservedSlots.load(ordering: .relaxed)
           // A full worker is woken by the next handler that finishes.
           guard room > 0 else { break }
           let limit = min(room, configuration.claimBatchSize)

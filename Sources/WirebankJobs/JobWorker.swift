@@ -55,6 +55,12 @@ public final class JobWorker: Sendable {
   let wake = WakeSignal()
   let listening = ReadinessFlag()
   let inFlight = Mutex<[Int64: Int32]>([:])
+  /// Places reserved for jobs being enqueued to start here at once (`JobDispatcher`).
+  let reservedSlots = Atomic<Int>(0)
+  /// Jobs enqueued as running by this worker, waiting for their task; closed once it stops.
+  let dispatched = Mutex<(jobs: [Job], isOpen: Bool)>(([], true))
+  let dispatchWake = WakeSignal()
+  let dispatcher: JobDispatcher?
   let batcher: CompletionBatcher
   /// What the worker did, for tests and diagnostics.
   let counters = Counters()
@@ -70,12 +76,14 @@ public final class JobWorker: Sendable {
   }
 
   /// A worker for `handlers` (by job kind); jobs of other kinds are left for other workers.
+  /// While it runs, jobs enqueued with `dispatcher` start here at once when there is room.
   public init(
     pool: PostgresPool, configuration: Configuration = Configuration(),
     handlers: [String: JobHandler], periodicJobs: [PeriodicJob] = [],
-    clock: any WallClock = SystemWallClock(), logger: Logger
+    dispatcher: JobDispatcher? = nil, clock: any WallClock = SystemWallClock(), logger: Logger
   ) {
     self.pool = pool
+    self.dispatcher = dispatcher
     self.configuration = configuration
     self.handlers = handlers
     self.periodicJobs = periodicJobs
@@ -97,7 +105,10 @@ public final class JobWorker: Sendable {
       group.addTask { await self.sweep() }
       group.addTask { await self.renewLeases() }
       group.addTask { await self.batcher.run() }
+      group.addTask { await self.runDispatchedJobs() }
+      dispatcher?.attach(self)
       await claimLoop(group: &group)
+      dispatcher?.detach(self)
       group.cancelAll()
     }
     // The final flush must run although this task is cancelled.

@@ -15,7 +15,9 @@ import WirebankPostgres
   static func context(_ job: Job, _ pool: PostgresPool) -> (JobContext, CompletionFlag) {
     let flag = CompletionFlag()
     return (
-      JobContext(job: job, pool: pool, logger: JobsTestDatabase.logger, completion: flag), flag
+      JobContext(
+        job: job, pool: pool, logger: JobsTestDatabase.logger, completion: flag, dispatcher: nil),
+      flag
     )
   }
 

@@ -31,7 +31,8 @@ def running_jobs(lending, service: str, kinds: tuple[str, ...], pid: int) -> int
 
 
 def agreement_transactions(lending) -> int:
-    """Transactions of the Product Engine that are writing clients, agreements or schedules."""
+    """Statements or transactions of the Product Engine writing clients, agreements or
+    schedules."""
     return lending.scalar(
         "product-engine",
         "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
@@ -131,14 +132,20 @@ def test_sigkill_each_service_in_turn_while_applications_flow(lending):
             running_jobs(lending, "scoring", ("evaluate_application",), pid))
         lending.start("scoring")
 
-        # The Product Engine mid-agreement: a transaction writing an agreement is open.
+        # The Product Engine mid-agreement: its statement writing an agreement runs, or
+        # Origination's call asking for one is in flight (the statement alone lasts a
+        # millisecond, too short to wait for).
         after_submissions(crash)
         crash += 1
-        wait_until(lambda: agreement_transactions(lending) > 0, 20,
-                   "the Product Engine to be creating an agreement")
+        caller = lending.processes["origination"].pid
+        creating = wait_until(
+            lambda: (agreement_transactions(lending) > 0 and "agreement statement running")
+            or (running_jobs(lending, "origination", ("accepted_applications_to_pe",), caller) > 0
+                and "agreement call in flight"),
+            20, "the Product Engine to be creating an agreement")
         mark("kill product-engine")
         lending.kill("product-engine")
-        evidence["product-engine"].append("agreement transaction open")
+        evidence["product-engine"].append(creating)
         lending.start("product-engine")
 
         # Origination mid-job: it holds jobs calling Scoring or the Product Engine when it dies.

@@ -1,0 +1,153 @@
+import Synchronization
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+/// Starts the jobs a process enqueues on that process's own worker at once.
+///
+/// Such a job is inserted already claimed by the worker (running, under the worker's lease), so
+/// it needs no `NOTIFY`, no claim statement and no wait for the claim loop: its handler starts
+/// when the statement that enqueued it returns, committed. A job enqueued while the worker is
+/// full, stopped or absent, or for a kind it does not run, is enqueued as usual. If the process
+/// dies first, the lease ends and any worker rescues the job, as it does a claimed one.
+///
+/// Create one, give it to the service that enqueues and to the `JobWorker` that runs the jobs
+/// (the worker serves it while it runs).
+public final class JobDispatcher: Sendable {
+  private let worker = Mutex<JobWorker?>(nil)
+
+  /// A dispatcher with no worker yet.
+  public init() {}
+
+  func attach(_ worker: JobWorker) { self.worker.withLock { $0 = worker } }
+
+  func detach(_ worker: JobWorker) {
+    self.worker.withLock { if $0 === worker { $0 = nil } }
+  }
+
+  /// A place on the worker for `jobs` when they are one job it can start now; nil otherwise.
+  func reserve(_ jobs: [NewJob]) -> DispatchSlot? {
+    guard jobs.count == 1, let job = jobs.first, job.runAt == nil,
+      let worker = worker.withLock({ $0 }), worker.reserveSlot(for: job)
+    else { return nil }
+    return DispatchSlot(worker: worker, job: job)
+  }
+}
+
+/// A place reserved on a worker for one job a statement is about to enqueue as running.
+struct DispatchSlot: Sendable {
+  let worker: JobWorker
+  let job: NewJob
+
+  /// The worker's name, which the job is locked by.
+  var workerID: String { worker.configuration.workerID }
+  /// The lease the job is inserted with.
+  var lease: Duration { worker.configuration.lease }
+}
+
+extension JobDispatcher {
+  /// Runs `body`, which enqueues `jobs` in one autocommitted statement, with a slot reserved for
+  /// them when they can start at once; `body` returns the id the statement gave the job so
+  /// dispatched (nil when it enqueued nothing), and the job then starts.
+  static func dispatching<Result>(
+    _ jobs: [NewJob], on dispatcher: JobDispatcher?,
+    _ body: (DispatchSlot?) async throws -> (Result, dispatched: Int64?)
+  ) async throws -> Result {
+    let slot = dispatcher?.reserve(jobs)
+    do {
+      let (result, id) = try await body(slot)
+      if let slot {
+        if let id { slot.worker.start(slot.job, id: id) } else { slot.worker.unreserveSlot() }
+      }
+      return result
+    } catch {
+      slot?.worker.unreserveSlot()
+      throw error
+    }
+  }
+}
+
+extension JobWorker {
+  /// Reserves room for one job of this worker's queue that a statement will insert as running;
+  /// false when the worker is full or does not run `job`.
+  func reserveSlot(for job: NewJob) -> Bool {
+    guard job.queue == configuration.queue, handlers[job.kind] != nil else { return false }
+    return inFlight.withLock { inFlight in
+      guard inFlight.count + reservedSlots.load(ordering: .relaxed) < configuration.concurrency
+      else { return false }
+      reservedSlots.add(1, ordering: .relaxed)
+      return true
+    }
+  }
+
+  /// Gives back a reserved place whose job was not enqueued.
+  func unreserveSlot() {
+    reservedSlots.subtract(1, ordering: .relaxed)
+    wake.signal()
+  }
+
+  /// Starts `job`, inserted as running under this worker's lease with `id`, in the place
+  /// reserved for it.
+  func start(_ job: NewJob, id: Int64) {
+    let claimed = Job(
+      id: id, kind: job.kind, payload: job.payload, attempt: 1, maxAttempts: job.maxAttempts,
+      uniqueKey: job.uniqueKey, createdAt: clock.now())
+    inFlight.withLock { inFlight in
+      inFlight[id] = 1
+      reservedSlots.subtract(1, ordering: .relaxed)
+    }
+    let accepted = dispatched.withLock { queue in
+      guard queue.isOpen else { return false }
+      queue.jobs.append(claimed)
+      return true
+    }
+    if accepted {
+      dispatchWake.signal()
+    } else {
+      // The worker stopped: put the job back in the queue for any worker.
+      release([claimed])
+    }
+  }
+
+  /// Runs dispatched jobs until cancelled; those not started by then go back to the queue.
+  func runDispatchedJobs() async {
+    await withDiscardingTaskGroup { group in
+      while !Task.isCancelled {
+        let jobs = dispatched.withLock { queue in
+          defer { queue.jobs.removeAll() }
+          return queue.jobs
+        }
+        for job in jobs { group.addTask { await self.execute(job) } }
+        await dispatchWake.wait(timeout: configuration.sweepInterval)
+      }
+    }
+    let left = dispatched.withLock { queue in
+      queue.isOpen = false
+      defer { queue.jobs.removeAll() }
+      return queue.jobs
+    }
+    release(left)
+  }
+
+  /// Puts jobs this worker holds but will not run back in the queue, without using an attempt.
+  private func release(_ jobs: [Job]) {
+    guard !jobs.isEmpty else { return }
+    for job in jobs { _ = inFlight.withLock { $0.removeValue(forKey: job.id) } }
+    let pool = self.pool
+    let logger = self.logger
+    Task {
+      for job in jobs {
+        do {
+          try await JobClaims.release(id: job.id, attempt: Int32(job.attempt), pool: pool)
+        } catch {
+          logger.warning(
+            "cannot put a dispatched job back; its lease will end",
+            metadata: ["job.id": "\(job.id)", "error": "\(error)"])
+        }
+      }
+    }
+  }
+}

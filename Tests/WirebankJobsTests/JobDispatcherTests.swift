@@ -1,0 +1,122 @@
+import Foundation
+import Synchronization
+import Testing
+import WirebankPostgres
+
+@testable import WirebankJobs
+
+/// Jobs a process enqueues for its own worker start there at once: inserted running under the
+/// worker's lease, with no claim and no notification; otherwise they are enqueued as usual.
+@Suite struct JobDispatcherTests {
+  /// A worker of `concurrency` that runs `handler` for kind "effect", served by `dispatcher`.
+  static func worker(
+    _ pool: PostgresPool, _ dispatcher: JobDispatcher, concurrency: Int,
+    _ handler: @escaping JobHandler
+  ) -> JobWorker {
+    var configuration = JobWorker.Configuration()
+    configuration.concurrency = concurrency
+    configuration.sweepInterval = .seconds(30)
+    return JobWorker(
+      pool: pool, configuration: configuration, handlers: ["effect": handler],
+      dispatcher: dispatcher, logger: JobsTestDatabase.logger)
+  }
+
+  private static func enqueue(
+    _ kind: String, _ number: Int, pool: PostgresPool, dispatcher: JobDispatcher
+  ) async throws -> Int64 {
+    try await JobQueue.enqueue(
+      [NewJob(kind: kind, payload: [UInt8(number)])],
+      along: "INSERT INTO effects VALUES (\(Int64(number))) RETURNING id", pool: pool,
+      dispatcher: dispatcher
+    ).single().decode(Int64.self)
+  }
+
+  @Test func aJobForTheLocalWorkerStartsWithoutAClaim() async throws {
+    try await withJobsPool { pool in
+      try await pool.query("CREATE TABLE effects (id int8 PRIMARY KEY)")
+      let dispatcher = JobDispatcher()
+      let started = Tally()
+      let gate = Gate()
+      let worker = Self.worker(pool, dispatcher, concurrency: 4) { _ in
+        started.add()
+        await gate.wait()
+      }
+      try await whileRunning([worker]) {
+        // Past the claims of the start (the first sweep's included), the claim loop waits.
+        try await eventually("the claim loop to be idle") {
+          worker.counters.sweeps.load(ordering: .relaxed) >= 1 && worker.wake.isWaiting
+        }
+        let claims = worker.counters.claims.load(ordering: .relaxed)
+        let notifications = worker.counters.notifications.load(ordering: .relaxed)
+        _ = try await Self.enqueue("effect", 1, pool: pool, dispatcher: dispatcher)
+        // Committed as running, locked by this worker, attempt 1.
+        let row = try await pool.query(
+          "SELECT state, attempts, locked_by FROM wirebank_jobs"
+        ).single().decode((String, Int32, String?).self)
+        #expect(row.0 == "running" && row.1 == 1)
+        #expect(row.2 == worker.configuration.workerID)
+        try await eventually("the handler started") { started.count == 1 }
+        gate.open()
+        try await eventually("the job succeeded") {
+          try await jobCount(pool, state: .succeeded) == 1
+        }
+        #expect(worker.counters.claims.load(ordering: .relaxed) == claims)
+        #expect(worker.counters.notifications.load(ordering: .relaxed) == notifications)
+        // A kind the worker does not run is enqueued as usual, for another worker.
+        _ = try await Self.enqueue("elsewhere", 2, pool: pool, dispatcher: dispatcher)
+        #expect(try await jobCount(pool, state: .pending) == 1)
+      }
+    }
+  }
+
+  @Test func aFullWorkerLeavesNewJobsToTheQueue() async throws {
+    try await withJobsPool { pool in
+      try await pool.query("CREATE TABLE effects (id int8 PRIMARY KEY)")
+      let dispatcher = JobDispatcher()
+      let gate = Gate()
+      let ledger = Ledger()
+      let worker = Self.worker(pool, dispatcher, concurrency: 1) { context in
+        ledger.begin(context.job.id)
+        defer { ledger.end(context.job.id) }
+        await gate.wait()
+      }
+      try await whileRunning([worker]) {
+        _ = try await Self.enqueue("effect", 1, pool: pool, dispatcher: dispatcher)
+        try await eventually("the first job runs") { ledger.totalRuns == 1 }
+        // No room: the second is pending, and claimed once the first finishes.
+        _ = try await Self.enqueue("effect", 2, pool: pool, dispatcher: dispatcher)
+        #expect(try await jobCount(pool, state: .pending) == 1)
+        gate.open()
+        try await eventually("both jobs succeeded") {
+          try await jobCount(pool, state: .succeeded) == 2
+        }
+      }
+      #expect(ledger.peak == 1 && ledger.overlaps == 0 && ledger.totalRuns == 2)
+    }
+  }
+
+  @Test func aStoppedWorkerTakesNoJobsAndPutsBackWhatItHeld() async throws {
+    try await withJobsPool { pool in
+      try await pool.query("CREATE TABLE effects (id int8 PRIMARY KEY)")
+      let dispatcher = JobDispatcher()
+      let started = Tally()
+      let worker = Self.worker(pool, dispatcher, concurrency: 4) { _ in
+        started.add()
+        try await Task.sleep(for: .seconds(3600))
+      }
+      try await whileRunning([worker]) {
+        _ = try await Self.enqueue("effect", 1, pool: pool, dispatcher: dispatcher)
+        try await eventually("the handler started") { started.count == 1 }
+      }
+      // The stop cancelled the handler: the job is back in the queue, its attempt not counted.
+      try await eventually("the job is pending again") {
+        try await jobCount(pool, state: .pending) == 1
+      }
+      #expect(
+        try await pool.query("SELECT attempts FROM wirebank_jobs").single().decode(Int32.self) == 0)
+      // With the worker stopped, jobs are enqueued as usual.
+      _ = try await Self.enqueue("effect", 2, pool: pool, dispatcher: dispatcher)
+      #expect(try await jobCount(pool, state: .pending) == 2)
+    }
+  }
+}
