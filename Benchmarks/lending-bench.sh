@@ -34,9 +34,11 @@ bin="${BIN:-$root/$SCRATCH/release/wirebank}"
 
 log() { printf '%s\n' "$*" >&2; }
 
-# Busy and total jiffies of all CPUs, from /proc/stat.
+# Busy, total and stolen jiffies of all CPUs, from /proc/stat (steal: time the VM's host ran
+# something else while this machine wanted to run).
 cpu_jiffies() {
-  awk '/^cpu / { busy = $2 + $3 + $4 + $7 + $8; print busy, busy + $5 + $6; exit }' /proc/stat
+  awk '/^cpu / { busy = $2 + $3 + $4 + $7 + $8; print busy, busy + $5 + $6 + $9, $9; exit }' \
+    /proc/stat
 }
 
 if [[ -z "${NO_BUILD:-}" ]]; then
@@ -52,7 +54,7 @@ cleanup() {
     wait "$up_pid" 2>/dev/null || true
   fi
   if [[ "$SETTINGS" == disposable ]]; then "$bin" postgres stop --state-dir "$WORKDIR/state" >/dev/null 2>&1 || true; fi
-  rm -rf "$WORKDIR"
+  [[ -n "${KEEP:-}" ]] || rm -rf "$WORKDIR"
 }
 trap cleanup EXIT
 
@@ -76,16 +78,17 @@ for rate in $RATES; do
   engine=$(sed -n 's/^product-engine listening on //p' "$WORKDIR/up-$rate.out")
   echo
   echo "== offered $rate applications/s for $DURATION s (load average $(cut -d' ' -f1-3 /proc/loadavg))"
-  read -r busy_before total_before < <(cpu_jiffies)
+  read -r busy_before total_before steal_before < <(cpu_jiffies)
   "$bin" lending load --origination "$origination" --product-engine "$engine" \
     --rate "$rate" --duration "$DURATION" --warmup "$WARMUP"
-  read -r busy_after total_after < <(cpu_jiffies)
+  read -r busy_after total_after steal_after < <(cpu_jiffies)
   # Machine-wide, so it counts PostgreSQL, the services and the client: the CPU an application
   # costs. On a shared VM it moves from run to run; compare builds by alternating them.
   awk -v b=$((busy_after - busy_before)) -v t=$((total_after - total_before)) \
+    -v s=$((steal_after - steal_before)) \
     -v hz="$(getconf CLK_TCK)" -v n=$((rate * DURATION)) -v cores="$(nproc)" 'BEGIN {
-      printf "machine CPU per application: %.2f ms (busy %.0f%% of %d cores during the row)\n",
-        b / hz * 1000 / n, 100 * b / t, cores }'
+      printf "machine CPU per application: %.2f ms (busy %.0f%% of %d cores during the row, " \
+        "stolen by the VM host %.0f%%)\n", b / hz * 1000 / n, 100 * b / t, cores, 100 * s / t }'
   kill -TERM "$up_pid"
   wait "$up_pid" || true
   up_pid=""

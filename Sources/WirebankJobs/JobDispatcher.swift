@@ -72,15 +72,20 @@ extension JobDispatcher {
 
 extension JobWorker {
   /// Reserves room for one job of this worker's queue that a statement will insert as running;
-  /// false when the worker is full or does not run `job`.
+  /// false when the worker does not run `job`, is full, or may have due jobs waiting in the
+  /// queue (which then run first: a job enqueued as usual queues behind them).
   func reserveSlot(for job: NewJob) -> Bool {
-    guard job.queue == configuration.queue, handlers[job.kind] != nil else { return false }
-    return inFlight.withLock { inFlight in
+    guard job.queue == configuration.queue, handlers[job.kind] != nil,
+      !backlog.load(ordering: .relaxed)
+    else { return false }
+    let reserved = inFlight.withLock { inFlight in
       guard inFlight.count + reservedSlots.load(ordering: .relaxed) < configuration.concurrency
       else { return false }
       reservedSlots.add(1, ordering: .relaxed)
       return true
     }
+    if !reserved { backlog.store(true, ordering: .relaxed) }
+    return reserved
   }
 
   /// Gives back a reserved place whose job was not enqueued.

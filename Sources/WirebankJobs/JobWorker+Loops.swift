@@ -47,6 +47,7 @@ extension JobWorker {
             group.addTask { await self.execute(job) }
           }
           if claimed.jobs.count + claimed.declaredDead < limit {
+            backlog.store(false, ordering: .relaxed)
             if let next = claimed.nextDue {
               // Rows another worker is claiming right now look due: do not spin on them.
               pause = min(pause, max(next, .milliseconds(10)))

@@ -60,6 +60,10 @@ public final class JobWorker: Sendable {
   /// Jobs enqueued as running by this worker, waiting for their task; closed once it stops.
   let dispatched = Mutex<(jobs: [Job], isOpen: Bool)>(([], true))
   let dispatchWake = WakeSignal()
+  /// Whether due jobs may be waiting in the queue: then new jobs queue behind them instead of
+  /// being dispatched ahead. Set by a notification or a job enqueued while the worker was full;
+  /// cleared by a claim that found fewer due jobs than it could take.
+  let backlog = Atomic<Bool>(true)
   let dispatcher: JobDispatcher?
   let batcher: CompletionBatcher
   /// What the worker did, for tests and diagnostics.
@@ -150,6 +154,7 @@ public final class JobWorker: Sendable {
         wake.signal()
       case .notification(let notification) where notification.payload == configuration.queue:
         counters.notifications.add(1, ordering: .relaxed)
+        backlog.store(true, ordering: .relaxed)
         wake.signal()
       case .notification:
         break

@@ -11,10 +11,11 @@ import WirebankPostgres
   /// A worker of `concurrency` that runs `handler` for kind "effect", served by `dispatcher`.
   static func worker(
     _ pool: PostgresPool, _ dispatcher: JobDispatcher, concurrency: Int,
-    _ handler: @escaping JobHandler
+    claimSpacing: Duration = .zero, _ handler: @escaping JobHandler
   ) -> JobWorker {
     var configuration = JobWorker.Configuration()
     configuration.concurrency = concurrency
+    configuration.claimSpacing = claimSpacing
     configuration.sweepInterval = .seconds(30)
     return JobWorker(
       pool: pool, configuration: configuration, handlers: ["effect": handler],
@@ -92,6 +93,39 @@ import WirebankPostgres
         }
       }
       #expect(ledger.peak == 1 && ledger.overlaps == 0 && ledger.totalRuns == 2)
+    }
+  }
+
+  @Test func jobsWaitingInTheQueueRunBeforeNewOnes() async throws {
+    try await withJobsPool { pool in
+      try await pool.query("CREATE TABLE effects (id int8 PRIMARY KEY)")
+      let dispatcher = JobDispatcher()
+      let order = Mutex<[UInt8]>([])
+      // Claims a second apart: a job enqueued as usual waits in the queue meanwhile.
+      let worker = Self.worker(pool, dispatcher, concurrency: 4, claimSpacing: .seconds(1)) {
+        context in order.withLock { $0.append(context.job.payload[0]) }
+      }
+      try await whileRunning([worker]) {
+        try await eventually("the claim loop to be idle") {
+          worker.counters.sweeps.load(ordering: .relaxed) >= 1 && worker.wake.isWaiting
+        }
+        let notifications = worker.counters.notifications.load(ordering: .relaxed)
+        try await pool.withTransaction {
+          try await JobQueue.enqueue(NewJob(kind: "effect", payload: [1]), in: $0)
+        }
+        try await eventually("the worker to hear of the waiting job") {
+          worker.counters.notifications.load(ordering: .relaxed) > notifications
+        }
+        // The worker has room, but a job waits in the queue: the new one queues behind it.
+        _ = try await Self.enqueue("effect", 2, pool: pool, dispatcher: dispatcher)
+        #expect(
+          try await pool.query("SELECT state FROM wirebank_jobs WHERE payload = '\\x02'::bytea")
+            .single().decode(String.self) == "pending")
+        try await eventually("both jobs succeeded") {
+          try await jobCount(pool, state: .succeeded) == 2
+        }
+      }
+      #expect(order.withLock { $0 } == [1, 2])
     }
   }
 
