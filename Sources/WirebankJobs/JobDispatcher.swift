@@ -126,7 +126,7 @@ extension JobWorker {
           return queue.jobs
         }
         for job in jobs { group.addTask { await self.execute(job) } }
-        await dispatchWake.wait(timeout: configuration.sweepInterval)
+        await dispatchWake.wait()
       }
     }
     let left = dispatched.withLock { queue in

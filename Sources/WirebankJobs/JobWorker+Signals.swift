@@ -34,6 +34,11 @@ final class WakeSignal: Sendable {
       self?.signal()
     }
     defer { timer.cancel() }
+    await wait()
+  }
+
+  /// Returns once signalled or when the task is cancelled (no timer: for frequent waits).
+  func wait() async {
     await withTaskCancellationHandler {
       await withCheckedContinuation { continuation in
         let resumeNow = state.withLock { state in
