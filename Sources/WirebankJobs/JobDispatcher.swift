@@ -11,8 +11,9 @@ import Synchronization
 /// Such a job is inserted already claimed by the worker (running, under the worker's lease), so
 /// it needs no `NOTIFY`, no claim statement and no wait for the claim loop: its handler starts
 /// when the statement that enqueued it returns, committed. A job enqueued while the worker is
-/// full, stopped or absent, or for a kind it does not run, is enqueued as usual. If the process
-/// dies first, the lease ends and any worker rescues the job, as it does a claimed one.
+/// full, stopped or absent, while due jobs may be waiting in the queue (they go first), or for a
+/// kind the worker does not run, is enqueued as usual. If the process dies first, the lease
+/// ends and any worker rescues the job, as it does a claimed one.
 ///
 /// Create one, give it to the service that enqueues and to the `JobWorker` that runs the jobs
 /// (the worker serves it while it runs).
