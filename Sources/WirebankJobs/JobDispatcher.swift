@@ -114,7 +114,7 @@ extension JobWorker {
       dispatchWake.signal()
     } else {
       // The worker stopped: put the job back in the queue for any worker.
-      release([claimed])
+      Task { await release([claimed]) }
     }
   }
 
@@ -135,24 +135,22 @@ extension JobWorker {
       defer { queue.jobs.removeAll() }
       return queue.jobs
     }
-    release(left)
+    await release(left)
   }
 
   /// Puts jobs this worker holds but will not run back in the queue, without using an attempt.
-  private func release(_ jobs: [Job]) {
-    guard !jobs.isEmpty else { return }
-    for job in jobs { _ = inFlight.withLock { $0.removeValue(forKey: job.id) } }
-    let pool = self.pool
-    let logger = self.logger
-    Task {
-      for job in jobs {
-        do {
-          try await JobClaims.release(id: job.id, attempt: Int32(job.attempt), pool: pool)
-        } catch {
-          logger.warning(
-            "cannot put a dispatched job back; its lease will end",
-            metadata: ["job.id": "\(job.id)", "error": "\(error)"])
-        }
+  private func release(_ jobs: [Job]) async {
+    for job in jobs {
+      _ = inFlight.withLock { $0.removeValue(forKey: job.id) }
+      // Runs even though the worker's task is cancelled.
+      let pool = self.pool
+      let outcome = await Task {
+        try await JobClaims.release(id: job.id, attempt: Int32(job.attempt), pool: pool)
+      }.result
+      if case .failure(let error) = outcome {
+        logger.warning(
+          "cannot put a dispatched job back; its lease will end",
+          metadata: ["job.id": "\(job.id)", "error": "\(error)"])
       }
     }
   }

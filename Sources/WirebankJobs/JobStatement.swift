@@ -63,7 +63,10 @@ struct JobStatement {
     if let slot {
       let lease = bind(JobClaims.milliseconds(slot.lease))
       columns += ", state, attempts, locked_by"
-      values = "now() + \(lease) * interval '1 millisecond', 'running', 1, \(bind(slot.workerID))"
+      // The lease runs from the insert itself, not from the start of its transaction.
+      values =
+        "clock_timestamp() + \(lease) * interval '1 millisecond', 'running', 1, "
+        + bind(slot.workerID)
       returning = "id"
     }
     add(

@@ -24,28 +24,40 @@ extension JobWorker {
           if let lastClaim, configuration.claimSpacing > .zero {
             try await Task.sleep(until: lastClaim + configuration.claimSpacing)
           }
-          let room =
-            configuration.concurrency - inFlight.withLock { $0.count }
-            - reservedSlots.load(ordering: .relaxed)
+          // The claim's room stays reserved while it runs, so that jobs dispatched meanwhile
+          // cannot take it too.
+          let limit = inFlight.withLock { inFlight in
+            let room =
+              configuration.concurrency - inFlight.count - reservedSlots.load(ordering: .relaxed)
+            let limit = max(0, min(room, configuration.claimBatchSize))
+            reservedSlots.add(limit, ordering: .relaxed)
+            return limit
+          }
           // A full worker is woken by the next handler that finishes.
-          guard room > 0 else { break }
-          let limit = min(room, configuration.claimBatchSize)
+          guard limit > 0 else { break }
           // Wake-ups so far announce jobs this claim sees: they need no claim of their own.
           wake.clearPending()
           lastClaim = .now
           counters.claims.add(1, ordering: .relaxed)
-          let claimed = try await JobClaims.claim(
-            queue: configuration.queue, kinds: kinds, limit: limit, lease: configuration.lease,
-            worker: configuration.workerID, pool: pool)
+          let claimed: JobClaims.Claimed
+          do {
+            claimed = try await JobClaims.claim(
+              queue: configuration.queue, kinds: kinds, limit: limit, lease: configuration.lease,
+              worker: configuration.workerID, pool: pool)
+          } catch {
+            reservedSlots.subtract(limit, ordering: .relaxed)
+            throw error
+          }
+          inFlight.withLock { inFlight in
+            for job in claimed.jobs { inFlight[job.id] = Int32(job.attempt) }
+            reservedSlots.subtract(limit, ordering: .relaxed)
+          }
           if claimed.rescued > 0 || claimed.declaredDead > 0 {
             logger.warning(
               "jobs of a lost worker rescued",
               metadata: ["rescued": "\(claimed.rescued)", "dead": "\(claimed.declaredDead)"])
           }
-          for job in claimed.jobs {
-            inFlight.withLock { $0[job.id] = Int32(job.attempt) }
-            group.addTask { await self.execute(job) }
-          }
+          for job in claimed.jobs { group.addTask { await self.execute(job) } }
           if claimed.jobs.count + claimed.declaredDead < limit {
             backlog.store(false, ordering: .relaxed)
             if let next = claimed.nextDue {

@@ -109,6 +109,7 @@ public final class JobWorker: Sendable {
       group.addTask { await self.sweep() }
       group.addTask { await self.renewLeases() }
       group.addTask { await self.batcher.run() }
+      dispatched.withLock { $0.isOpen = true }
       group.addTask { await self.runDispatchedJobs() }
       dispatcher?.attach(self)
       await claimLoop(group: &group)
