@@ -24,33 +24,25 @@ extension JobWorker {
           if let lastClaim, configuration.claimSpacing > .zero {
             try await Task.sleep(until: lastClaim + configuration.claimSpacing)
           }
-          // The claim's room stays reserved while it runs, so that jobs dispatched meanwhile
-          // cannot take it too.
-          let limit = inFlight.withLock { inFlight in
-            let room =
-              configuration.concurrency - inFlight.count - reservedSlots.load(ordering: .relaxed)
-            let limit = max(0, min(room, configuration.claimBatchSize))
-            reservedSlots.add(limit, ordering: .relaxed)
-            return limit
+          // Jobs dispatched while the claim runs may take some of its room too: the worker
+          // then runs a few more than `concurrency` for a moment. Reserving the room instead
+          // would send every job enqueued meanwhile through the queue, and their notifications
+          // would keep the worker claiming rather than dispatching.
+          let room = inFlight.withLock { inFlight in
+            configuration.concurrency - inFlight.count - reservedSlots.load(ordering: .relaxed)
           }
           // A full worker is woken by the next handler that finishes.
-          guard limit > 0 else { break }
+          guard room > 0 else { break }
+          let limit = min(room, configuration.claimBatchSize)
           // Wake-ups so far announce jobs this claim sees: they need no claim of their own.
           wake.clearPending()
           lastClaim = .now
           counters.claims.add(1, ordering: .relaxed)
-          let claimed: JobClaims.Claimed
-          do {
-            claimed = try await JobClaims.claim(
-              queue: configuration.queue, kinds: kinds, limit: limit, lease: configuration.lease,
-              worker: configuration.workerID, pool: pool)
-          } catch {
-            reservedSlots.subtract(limit, ordering: .relaxed)
-            throw error
-          }
+          let claimed = try await JobClaims.claim(
+            queue: configuration.queue, kinds: kinds, limit: limit, lease: configuration.lease,
+            worker: configuration.workerID, pool: pool)
           inFlight.withLock { inFlight in
             for job in claimed.jobs { inFlight[job.id] = Int32(job.attempt) }
-            reservedSlots.subtract(limit, ordering: .relaxed)
           }
           if claimed.rescued > 0 || claimed.declaredDead > 0 {
             logger.warning(

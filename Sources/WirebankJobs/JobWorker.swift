@@ -21,7 +21,8 @@ public final class JobWorker: Sendable {
   public struct Configuration: Sendable, Hashable {
     /// The queue served.
     public var queue = "default"
-    /// Handlers running at once, at most.
+    /// Handlers running at once, at most (jobs dispatched while a claim runs can exceed it for
+    /// the claim's round trip).
     public var concurrency = 32
     /// Jobs claimed per statement, at most.
     public var claimBatchSize = 32
