@@ -27,22 +27,24 @@ extension ProductEngineService {
         try await store.agreement(applicationID: applicationID, today: today)
           .map { try replay($0, document: document, terms: terms) }
       }
+      let new: ProductEngineStore.NewAgreement
+      do {
+        new = try await newAgreement(
+          applicationID, terms: terms, firstDueDate: firstDueDate, now: now)
+      } catch {
+        // A replay answers with the agreement made before, whatever the product is now.
+        if let existing = try await replayed() { return response(existing, created: false) }
+        throw error
+      }
+      let payout = NewJob(
+        kind: Self.payoutJobKind, payload: Array(new.id.uuidString.utf8), queue: jobQueue,
+        uniqueKey: "\(Self.payoutJobKind):\(new.id.uuidString)",
+        maxAttempts: ProductEngineRuntime.jobAttempts)
       var agreement: AgreementRecord?
       var created = false
-      // A second try is needed only when another call was creating the same client.
+      // A second try is needed only when another call was creating the same client; a try that
+      // returns nothing wrote nothing, so the same agreement is offered again.
       for _ in 0..<3 where agreement == nil {
-        let new: ProductEngineStore.NewAgreement
-        do {
-          new = try await newAgreement(applicationID, terms: terms, firstDueDate: firstDueDate, now: now)
-        } catch {
-          // A replay answers with the agreement made before, whatever the product is now.
-          if let existing = try await replayed() { return response(existing, created: false) }
-          throw error
-        }
-        let payout = NewJob(
-          kind: Self.payoutJobKind, payload: Array(new.id.uuidString.utf8), queue: jobQueue,
-          uniqueKey: "\(Self.payoutJobKind):\(new.id.uuidString)",
-          maxAttempts: ProductEngineRuntime.jobAttempts)
         agreement = try await store.createAgreement(
           new, applicant: applicant, document: document, enqueueing: payout)
         created = agreement != nil

@@ -93,7 +93,8 @@ extension ProductEngineStore {
       return nil
     }
     let row = try rows.single()
-    guard let seq = try row.decode(Int64?.self, at: 0), let clientID = try row.decode(UUID?.self, at: 1)
+    guard let seq = try row.decode(Int64?.self, at: 0),
+      let clientID = try row.decode(UUID?.self, at: 1)
     else { return nil }
     // What `agreement(id:today:)` would read back: nothing is paid out or paid yet.
     return AgreementRecord(

@@ -24,8 +24,7 @@ extension IdempotencyKeys {
       let rows = try await run(
         scope: scope, key: key, request: request, response: response, jobs: jobs,
         along: statement, slot: slot)
-      guard slot != nil, let row = rows?.first, let rows else { return (rows, nil) }
-      return (rows, try row.decode(Int64?.self, at: rows.columns.count - 1))
+      return (rows, try JobDispatcher.dispatchedID(in: rows, slot: slot))
     }
   }
 

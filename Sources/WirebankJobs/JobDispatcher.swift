@@ -1,4 +1,5 @@
 import Synchronization
+import WirebankPostgres
 
 #if canImport(FoundationEssentials)
   import FoundationEssentials
@@ -50,6 +51,13 @@ struct DispatchSlot: Sendable {
 }
 
 extension JobDispatcher {
+  /// The id of the job a statement enqueued into `slot`: the last column of its first row (no
+  /// row, or NULL, when it enqueued nothing).
+  static func dispatchedID(in rows: PostgresRows?, slot: DispatchSlot?) throws -> Int64? {
+    guard slot != nil, let rows, let row = rows.first else { return nil }
+    return try row.decode(Int64?.self, at: rows.columns.count - 1)
+  }
+
   /// Runs `body`, which enqueues `jobs` in one autocommitted statement, with a slot reserved for
   /// them when they can start at once; `body` returns the id the statement gave the job so
   /// dispatched (nil when it enqueued nothing), and the job then starts.

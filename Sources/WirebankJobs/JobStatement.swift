@@ -154,9 +154,7 @@ extension JobQueue {
   ) async throws -> PostgresRows {
     try await JobDispatcher.dispatching(jobs, on: dispatcher) { slot in
       let rows = try await pool.query(alongQuery(jobs, statement, whenTrue: flag, slot: slot))
-      // The last column is the dispatched job's id, in every row; no row: nothing enqueued.
-      guard slot != nil, let row = rows.first else { return (rows, nil) }
-      return (rows, try row.decode(Int64?.self, at: rows.columns.count - 1))
+      return (rows, try JobDispatcher.dispatchedID(in: rows, slot: slot))
     }
   }
 
@@ -210,9 +208,9 @@ extension JobContext {
             SELECT (SELECT count(*) FROM work),
               wirebank_jobs_fence(\(id), EXISTS (SELECT 1 FROM done) OR NOT \(wanted)), \(notify)
             """)
-        let row = try await pool.query(query).single()
-        let dispatched = slot == nil ? nil : try row.decode(Int64?.self, at: 2)
-        return (Int(try row.decode(Int64.self, at: 0)), dispatched)
+        let rows = try await pool.query(query)
+        let returned = Int(try rows.single().decode(Int64.self, at: 0))
+        return (returned, try JobDispatcher.dispatchedID(in: rows, slot: slot))
       }
     } catch let error as PostgresError where error.code == JobsSchema.leaseLostCode {
       throw JobError(reason: .leaseLost, jobID: job.id)
