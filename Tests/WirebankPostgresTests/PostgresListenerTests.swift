@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 import WirebankPostgres
 
@@ -55,27 +56,38 @@ import WirebankPostgres
     #expect(ContinuousClock.now - start < .seconds(2))
   }
 
-  @Test func notificationsArriveWithinMilliseconds() async throws {
+  @Test func notificationsWakeTheListenerWithoutWaitingForItsIdleCheck() async throws {
     try await withPool(try await TestCluster.freshPool("listen")) { pool in
+      // The idle check is an hour away: only the socket waking `poll` can deliver these.
       let listener = PostgresListener(
-        configuration: pool.configuration, channels: ["fast"], logger: TestCluster.logger)
+        configuration: pool.configuration, channels: ["fast"], idleCheckInterval: .seconds(3600),
+        logger: TestCluster.logger)
       let running = Task { await listener.run() }
-      var events = listener.events.makeAsyncIterator()
-      #expect(await events.next() == .listening)
+      let seen = Mutex<(listening: Bool, arrivals: [String: ContinuousClock.Instant])>((false, [:]))
+      let consuming = Task {
+        for await event in listener.events {
+          switch event {
+          case .listening: seen.withLock { $0.listening = true }
+          case .notification(let note): seen.withLock { $0.arrivals[note.payload] = .now }
+          }
+        }
+      }
+      try await waitUntil("LISTEN") { seen.withLock { $0.listening } }
       var latencies: [Duration] = []
       for index in 0..<20 {
+        let payload = String(index)
         let start = ContinuousClock.now
-        try await pool.query("SELECT pg_notify('fast', \(String(index)))")
-        guard case .notification(let notification) = await events.next() else { break }
-        latencies.append(ContinuousClock.now - start)
-        #expect(notification.payload == String(index))
+        try await pool.query("SELECT pg_notify('fast', \(payload))")
+        try await waitUntil(timeout: .seconds(30), "notification \(payload)") {
+          seen.withLock { $0.arrivals[payload] != nil }
+        }
+        latencies.append(try #require(seen.withLock { $0.arrivals[payload] }) - start)
       }
       running.cancel()
       await running.value
-      let median = latencies.sorted()[latencies.count / 2]
-      print("pg_notify → listener event: p50 \(median)")
-      // Typically about a millisecond; the bound leaves room for a loaded 2-core machine.
-      #expect(median < .milliseconds(200), "median NOTIFY round trip \(median)")
+      await consuming.value
+      // A figure for the log, not a bound: speed is the benchmarks' business.
+      print("pg_notify → listener event: p50 \(latencies.sorted()[latencies.count / 2])")
     }
   }
 }
