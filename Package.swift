@@ -193,6 +193,7 @@ let package = Package(
       dependencies: [
         "LendingProductEngine", "LendingOrigination", "LendingScoring", "WirebankContracts",
         "WirebankRPC", "WirebankPostgres", "WirebankJobs", "WirebankProtobuf",
+        "WirebankServiceSupport",
         .product(name: "Logging", package: "swift-log"),
       ],
       swiftSettings: swiftSettings),

@@ -24,9 +24,3 @@ extension Date {
     return Date(timeIntervalSince1970: micros / 1_000_000)
   }
 }
-
-/// Text as identity documents are compared: trimmed and upper-cased (as the Product Engine
-/// keys clients).
-func normalizedDocumentPart(_ text: String) -> String {
-  text.trimmingCharacters(in: .whitespacesAndNewlines).uppercased()
-}

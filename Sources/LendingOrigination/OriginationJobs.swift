@@ -32,6 +32,24 @@ struct OriginationJobs: Sendable {
       maxAttempts: attempts)
   }
 
+  /// The job that hands `application` to Scoring. It carries the request as a zero byte and the
+  /// message's bytes (application ids, the older payload, hold no U+0000), so that its first
+  /// attempt reads nothing.
+  static func scoringJob(_ application: ApplicationRecord, queue: String) throws -> NewJob {
+    var job = job(toScoring, application: application.id, queue: queue)
+    job.payload = [0] + (try scoringRequest(for: application).serializedBytes())
+    return job
+  }
+
+  static func scoringRequest(for application: ApplicationRecord) -> ScoringScoreApplicationRequest {
+    var request = ScoringScoreApplicationRequest()
+    request.applicationId = application.idString
+    request.applicant = application.applicant
+    request.terms = application.terms
+    request.submittedAt = Google_Protobuf_Timestamp(application.createdAt)
+    return request
+  }
+
   static let purge = "purge_expired_keys"
   /// How long decision ids are remembered: far longer than Scoring retries a report.
   static let inboxRetention: TimeInterval = 30 * 86_400
@@ -58,21 +76,32 @@ struct OriginationJobs: Sendable {
   private var now: Date { clock.now().truncatedToMicroseconds }
 
   /// Hands a NEW application to Scoring and, once acknowledged, marks it SCORING.
+  ///
+  /// The first attempt sends the request the job carries: the application was NEW a moment
+  /// before. A retry, perhaps minutes later, reads it first and sends nothing if it left NEW (was
+  /// cancelled); an application cancelled within the first attempt reaches Scoring, whose
+  /// decision Origination then records without changing the status.
   func sendToScoring(_ context: JobContext) async throws {
-    guard let application = try await application(of: context) else { return }
-    guard application.status == .new else { return }
-    var request = ScoringScoreApplicationRequest()
-    request.applicationId = application.idString
-    request.applicant = application.applicant
-    request.terms = application.terms
-    request.submittedAt = Google_Protobuf_Timestamp(application.createdAt)
+    let payload = context.job.payload
+    let request: ScoringScoreApplicationRequest
+    if payload.first == 0, context.job.attempt == 1 {
+      request = try ScoringScoreApplicationRequest(serializedBytes: payload.dropFirst())
+    } else {
+      guard let application = try await application(of: context) else { return }
+      guard application.status == .new else { return }
+      request = Self.scoringRequest(for: application)
+    }
+    guard let id = UUID(uuidString: request.applicationId) else {
+      context.logger.error("job names no application; dropped")
+      return
+    }
     let acknowledgement = try await scoring.scoreApplication(request, options: callOptions)
     try await context.complete(
-      with: OriginationStore.transition(application.id, from: [.new], to: .scoring, at: now))
+      with: OriginationStore.transition(id, from: [.new], to: .scoring, at: now))
     context.logger.debug(
       "application acknowledged by scoring",
       metadata: [
-        "application_id": "\(application.idString)",
+        "application_id": "\(request.applicationId)",
         "scoring_state": "\(acknowledgement.state.protoName ?? "?")",
       ])
   }
@@ -164,8 +193,14 @@ struct OriginationJobs: Sendable {
     return application
   }
 
+  /// The application a job names: as text, or in the request it carries.
   private func applicationID(of context: JobContext) -> UUID? {
-    guard let id = UUID(uuidString: String(decoding: context.job.payload, as: UTF8.self)) else {
+    let payload = context.job.payload
+    let text =
+      payload.first == 0
+      ? (try? ScoringScoreApplicationRequest(serializedBytes: payload.dropFirst()))?.applicationId
+      : String(decoding: payload, as: UTF8.self)
+    guard let id = text.flatMap(UUID.init(uuidString:)) else {
       context.logger.error("job names no application; dropped")
       return nil
     }

@@ -24,11 +24,11 @@ extension OriginationService {
       let fingerprint = RequestFingerprint(method: scope, request: try canonicalBytes(request))
       // The usual request, a new key for a new application, takes one statement.
       let application = NewApplication(
-        id: UUID(), applicant: request.applicant ?? LendingApplicant(),
+        id: .random(), applicant: request.applicant ?? LendingApplicant(),
         terms: request.terms ?? LendingLoanTerms(), metadata: request.metadata, now: now)
       let fresh = response(application.record, deduplicated: false)
       if let stored = try await store.insert(
-        application, enqueueing: toScoringJob(application), storing: request.idempotencyKey,
+        application, enqueueing: try toScoringJob(application), storing: request.idempotencyKey,
         scope: scope, fingerprint: fingerprint, response: try fresh.serializedBytes(),
         in: idempotencyKeys)
       {
@@ -63,9 +63,9 @@ extension OriginationService {
     // then the insert is simply tried again.
     for _ in 0..<3 {
       let application = NewApplication(
-        id: UUID(), applicant: applicant, terms: terms, metadata: request.metadata, now: now)
+        id: .random(), applicant: applicant, terms: terms, metadata: request.metadata, now: now)
       if let stored = try await store.insert(
-        application, enqueueing: toScoringJob(application), in: transaction)
+        application, enqueueing: try toScoringJob(application), in: transaction)
       {
         logSubmitted(stored)
         return response(stored, deduplicated: false)
@@ -84,8 +84,8 @@ extension OriginationService {
       reason: "CONCURRENT_SUBMISSION", domain: Self.errorDomain)
   }
 
-  private func toScoringJob(_ application: NewApplication) -> NewJob {
-    OriginationJobs.job(OriginationJobs.toScoring, application: application.id, queue: jobQueue)
+  private func toScoringJob(_ application: NewApplication) throws -> NewJob {
+    try OriginationJobs.scoringJob(application.record, queue: jobQueue)
   }
 
   private func logSubmitted(_ application: ApplicationRecord) {

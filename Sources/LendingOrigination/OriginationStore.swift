@@ -1,3 +1,4 @@
+import WirebankServiceSupport
 import Foundation
 import WirebankContracts
 import WirebankJobs

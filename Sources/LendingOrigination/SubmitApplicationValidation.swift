@@ -64,7 +64,7 @@ struct SubmitApplicationValidation {
       violations.add("applicant.identity_document", "is required")
     }
     for (field, value) in [("first_name", applicant.firstName), ("last_name", applicant.lastName)]
-    where value.trimmingCharacters(in: .whitespaces).isEmpty || value.count > 100 {
+    where value.isBlank || value.count > 100 {
       violations.add("applicant.\(field)", "is required (at most 100 characters)")
     }
     if applicant.middleName.count > 100 {

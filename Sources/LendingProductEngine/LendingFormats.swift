@@ -1,3 +1,4 @@
+import WirebankServiceSupport
 import WirebankContracts
 
 import Foundation
@@ -64,9 +65,7 @@ struct DocumentKey: Sendable, Hashable {
     self.number = number
   }
 
-  static func normalized(_ text: String) -> String {
-    text.trimmingCharacters(in: .whitespacesAndNewlines).uppercased()
-  }
+  static func normalized(_ text: String) -> String { normalizedDocumentPart(text) }
 
   var proto: LendingIdentityDocument {
     var document = LendingIdentityDocument()

@@ -89,7 +89,7 @@ extension ProductEngineService {
       annualRateBasisPoints: product.annualRate(forTermMonths: term), termMonths: term)
     let first = firstDueDate ?? CivilDate(utc: now).addingMonths(1)
     return ProductEngineStore.NewAgreement(
-      id: UUID(), applicationID: applicationID, newClientID: UUID(), product: product,
+      id: .random(), applicationID: applicationID, newClientID: .random(), product: product,
       principalMinor: principal, termMonths: term, annuity: annuity,
       originationFeeMinor: Annuity.share(
         of: principal, basisPoints: product.originationFeeBasisPoints),

@@ -88,7 +88,7 @@ struct ScoringJobs: Sendable {
         submittedAt: request.submittedAt?.date ?? clock.now(), history: history,
         product: product))
     let now = clock.now().truncatedToMicroseconds
-    decision.decisionId = UUID().uuidString.lowercased()
+    decision.decisionId = UUID.random().uuidString.lowercased()
     decision.applicationId = id
     decision.decidedAt = Google_Protobuf_Timestamp(now)
     // The report job is enqueued only if this decision is the one recorded.

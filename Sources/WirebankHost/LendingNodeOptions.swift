@@ -23,6 +23,9 @@ public struct LendingNodeOptions: Sendable, Hashable {
   /// The least time between two claims of a service's job worker (see
   /// `JobWorker.Configuration.claimSpacing`).
   public var claimSpacing: Duration = .milliseconds(10)
+  /// How long a job's completion may wait to share a statement with others (see
+  /// `JobWorker.Configuration.completionDelay`).
+  public var completionDelay: Duration = .milliseconds(10)
   /// The timeout of each call a job makes to a peer.
   public var peerCallTimeout: Duration = .seconds(10)
   /// How long graceful shutdown lets calls in flight finish.
@@ -39,6 +42,7 @@ public struct LendingNodeOptions: Sendable, Hashable {
     configuration.lease = jobLease
     configuration.sweepInterval = sweepInterval
     configuration.claimSpacing = claimSpacing
+    configuration.completionDelay = completionDelay
     configuration.retryBackoff = Backoff(
       initial: .milliseconds(100), maximum: max(retryMaximumDelay, .milliseconds(100)))
     return configuration

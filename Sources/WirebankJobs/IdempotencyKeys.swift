@@ -57,7 +57,7 @@ public struct IdempotencyKeys: Sendable {
     _ operation: (PostgresTransaction) async throws -> [UInt8]
   ) async throws -> Response {
     try Self.check(key: key)
-    let token = UUID()
+    let token = UUID.random()
     if let stored = try await reserve(scope: scope, key: key, request: request, token: token) {
       return Response(body: stored, replayed: true)
     }

@@ -53,8 +53,12 @@ extension JobWorker {
   /// Runs one claimed job's handler and records the outcome.
   func execute(_ job: Job) async {
     var logger = self.logger
-    logger[metadataKey: "job.id"] = "\(job.id)"
-    logger[metadataKey: "job.kind"] = "\(job.kind)"
+    // One assignment: a log handler may re-render its metadata on every change (swift-log's
+    // StreamLogHandler does), which showed in profiles when done per key.
+    var metadata = logger.handler.metadata
+    metadata["job.id"] = "\(job.id)"
+    metadata["job.kind"] = "\(job.kind)"
+    logger.handler.metadata = metadata
     let attempt = Int32(job.attempt)
     var retryScheduled = false
     defer {

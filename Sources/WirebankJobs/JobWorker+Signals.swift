@@ -88,12 +88,16 @@ final class ReadinessFlag: Sendable {
 /// commit) for all the jobs that finished while the previous batch was being written.
 final class CompletionBatcher: Sendable {
   private let pending = Mutex<[(id: Int64, attempt: Int32)]>([])
+  /// Completion statements written, for tests.
+  let statements = Atomic<Int>(0)
   private let signal = WakeSignal()
   private let pool: PostgresPool
+  private let delay: Duration
   private let logger: Logger
 
-  init(pool: PostgresPool, logger: Logger) {
+  init(pool: PostgresPool, delay: Duration = .zero, logger: Logger) {
     self.pool = pool
+    self.delay = delay
     self.logger = logger
   }
 
@@ -106,6 +110,8 @@ final class CompletionBatcher: Sendable {
   func run() async {
     while !Task.isCancelled {
       await signal.wait(timeout: .seconds(1))
+      // Completions arriving meanwhile join this one; a stop ends the wait and flushes at once.
+      if delay > .zero { try? await Task.sleep(for: delay) }
       await flush()
     }
   }
@@ -119,6 +125,7 @@ final class CompletionBatcher: Sendable {
     guard !batch.isEmpty else { return }
     do {
       try await JobClaims.complete(batch, pool: pool)
+      statements.add(1, ordering: .relaxed)
     } catch {
       logger.warning(
         "cannot mark jobs succeeded; will retry",

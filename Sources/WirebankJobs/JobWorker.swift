@@ -35,6 +35,11 @@ public final class JobWorker: Sendable {
     /// of up to this much delay per job; an idle worker still claims at once. Zero: a claim per
     /// wake-up.
     public var claimSpacing: Duration = .zero
+    /// How long the completion of a job whose handler did not complete it in its own statement
+    /// may wait to be written together with others. Under a steady stream of such jobs they then
+    /// share a statement and a commit; a crash in that window runs those jobs again (as any crash
+    /// between a handler's effect and its completion does). Zero: written at once.
+    public var completionDelay: Duration = .zero
     /// The delay before retry `n` of a failed job.
     public var retryBackoff = Backoff(initial: .seconds(1), maximum: .seconds(3600))
     /// How long succeeded jobs are kept (their unique keys deduplicate for this long).
@@ -96,7 +101,7 @@ public final class JobWorker: Sendable {
     var logger = logger
     logger[metadataKey: "jobs.queue"] = "\(configuration.queue)"
     self.logger = logger
-    batcher = CompletionBatcher(pool: pool, logger: logger)
+    batcher = CompletionBatcher(pool: pool, delay: configuration.completionDelay, logger: logger)
   }
 
   /// Runs until the task is cancelled; handlers still running are then cancelled, and jobs

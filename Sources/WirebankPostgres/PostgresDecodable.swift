@@ -142,9 +142,8 @@ extension UUID: PostgresDecodable {
   {
     guard type == .uuid else { throw mismatch(type) }
     guard bytes.count == 16 else { throw PostgresCodingFailure("malformed uuid value") }
-    var value = UUID().uuid
-    Swift.withUnsafeMutableBytes(of: &value) { $0.copyMemory(from: bytes) }
-    return UUID(uuid: value)
+    return UUID(
+      uuid: UnsafeRawBufferPointer(rebasing: bytes[0..<16]).loadUnaligned(as: uuid_t.self))
   }
 }
 

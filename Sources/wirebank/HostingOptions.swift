@@ -53,6 +53,12 @@ struct NodeTuningOptions: ParsableArguments {
       valueName: "seconds"))
   var claimSpacing: Double = 0.01
 
+  @Option(
+    help: ArgumentHelp(
+      "Most seconds a finished job's completion waits to be written with others (0: at once).",
+      valueName: "seconds"))
+  var completionDelay: Double = 0.01
+
   @Option(help: ArgumentHelp("Timeout of each call to a peer, in seconds.", valueName: "seconds"))
   var peerTimeout: Double = 10
 
@@ -70,8 +76,11 @@ struct NodeTuningOptions: ParsableArguments {
     ] where !(value > 0) {
       throw ValidationError("\(name) must be positive")
     }
-    guard claimSpacing >= 0, claimSpacing <= 1 else {
-      throw ValidationError("--claim-spacing must be between 0 and 1 second")
+    for (name, value) in [
+      ("--claim-spacing", claimSpacing), ("--completion-delay", completionDelay),
+    ]
+    where !(value >= 0 && value <= 1) {
+      throw ValidationError("\(name) must be between 0 and 1 second")
     }
   }
 
@@ -86,6 +95,7 @@ struct NodeTuningOptions: ParsableArguments {
     options.retryMaximumDelay = .seconds(retryMaxDelay)
     options.sweepInterval = .seconds(sweepInterval)
     options.claimSpacing = .seconds(claimSpacing)
+    options.completionDelay = .seconds(completionDelay)
     options.peerCallTimeout = .seconds(peerTimeout)
     options.shutdownGracePeriod = .seconds(max(0, shutdownGrace))
     return options

@@ -100,14 +100,3 @@ import WirebankRPC
     try await lending.checkInvariants()
   }
 }
-
-extension LendingHarness {
-  /// Takes Scoring out of Origination's reach and submits an application, which stays NEW.
-  fileprivate func submitWhileScoringIsDown(_ number: String) async throws
-    -> OriginationApplication
-  {
-    toScoring.setDown(true)
-    let submitted = try await origination.submitApplication(Fixtures.submission(number))
-    return try #require(submitted.application)
-  }
-}

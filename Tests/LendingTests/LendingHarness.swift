@@ -132,6 +132,20 @@ final class LendingHarness: Sendable {
     try await pool.query(query).single().decode(Int64.self)
   }
 
+  /// Origination's jobs of `kind` that succeeded.
+  func succeededOriginationJobs(_ kind: String) async throws -> Int64 {
+    try await count(
+      originationPool,
+      "SELECT count(*) FROM wirebank_jobs WHERE kind = \(kind) AND state = 'succeeded'")
+  }
+
+  /// Takes Scoring out of Origination's reach and submits an application, which stays NEW.
+  func submitWhileScoringIsDown(_ number: String) async throws -> OriginationApplication {
+    toScoring.setDown(true)
+    let submitted = try await origination.submitApplication(Fixtures.submission(number))
+    return try #require(submitted.application)
+  }
+
   /// Checks what must hold whatever happened: one agreement per accepted application and none
   /// without one, each schedule summing back to its principal.
   /// - Parameter made: agreements the test made directly, by application id.

@@ -245,13 +245,7 @@ import WirebankRPC
         lending.enginePool, "SELECT count(*) FROM agreements WHERE status = 'CANCELLED'") == 1
     }
     try await eventually("agreement job done") {
-      try await lending.count(
-        lending.originationPool,
-        """
-        SELECT count(*) FROM wirebank_jobs
-        WHERE kind = 'accepted_applications_to_pe' AND state = 'succeeded'
-        """
-      ) == 1
+      try await lending.succeededOriginationJobs("accepted_applications_to_pe") == 1
     }
     let application = try await lending.application(id)
     #expect(application.status == .cancelled && application.cancelReason == "found a better offer")

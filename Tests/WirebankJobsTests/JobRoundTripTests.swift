@@ -100,6 +100,28 @@ import WirebankPostgres
     }
   }
 
+  @Test func completionsWithinTheDelayShareAStatementAndAStopWritesThem() async throws {
+    try await withJobsPool { pool in
+      let ran = Tally()
+      var configuration = JobWorkerTests.configuration(sweep: .seconds(60))
+      // Far longer than the test: only the stop can write these completions.
+      configuration.completionDelay = .seconds(600)
+      let worker = JobWorker(
+        pool: pool, configuration: configuration, handlers: ["k": { _ in ran.add() }],
+        logger: JobsTestDatabase.logger)
+      try await whileRunning([worker]) {
+        try await pool.withTransaction { transaction in
+          try await JobQueue.enqueue((0..<5).map { _ in NewJob(kind: "k") }, in: transaction)
+        }
+        try await eventually("the five jobs ran") { ran.count == 5 }
+        #expect(try await jobCount(pool, state: .running) == 5)
+      }
+      #expect(try await jobCount(pool, state: .succeeded) == 5)
+      #expect(worker.batcher.statements.load(ordering: .relaxed) == 1)
+      #expect(ran.count == 5)
+    }
+  }
+
   @Test func aFailedJobWakesTheLoopForItsRetry() async throws {
     try await withJobsPool { pool in
       let calls = Tally()

@@ -32,6 +32,20 @@ import WirebankPostgres
     }
   }
 
+  @Test func randomUUIDsAreVersion4AsTheServerReadsThem() async throws {
+    let ids = (0..<64).map { _ in UUID.random() }
+    #expect(Set(ids).count == ids.count)
+    try await withPool(try await TestCluster.freshPool()) { pool in
+      for id in ids.prefix(8) {
+        // Text form xxxxxxxx-xxxx-4xxx-Vxxx-… with the variant V one of 8, 9, a, b.
+        let text = try await pool.query("SELECT \(id)::text").single().decode(String.self)
+        #expect(text == id.uuidString.lowercased())
+        #expect(Array(text)[14] == "4" && "89ab".contains(Array(text)[19]), "\(text)")
+        #expect(try await pool.query("SELECT \(id)::uuid").single().decode(UUID.self) == id)
+      }
+    }
+  }
+
   @Test func timestamptzMatchesTheServerClock() async throws {
     try await withPool(try await TestCluster.freshPool()) { pool in
       let row = try await pool.query(

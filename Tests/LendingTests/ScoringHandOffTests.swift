@@ -1,0 +1,72 @@
+import Foundation
+import LendingOrigination
+import Testing
+import WirebankContracts
+import WirebankJobs
+import WirebankPostgres
+
+/// Origination's `applications_to_scoring` job carries the request it sends, so its first attempt
+/// reads nothing; a retry reads the application and sends nothing once it was cancelled.
+@Suite struct ScoringHandOffTests {
+  @Test func theJobCarriesTheApplicationAsStored() async throws {
+    let lending = try await LendingHarness.start()
+    defer { Task { await lending.shutdown() } }
+    let id = try await lending.submitWhileScoringIsDown("710001").applicationId
+    let payload = try await lending.originationPool.query(
+      "SELECT payload FROM wirebank_jobs WHERE kind = 'applications_to_scoring'"
+    ).single().decode([UInt8].self)
+    #expect(payload.first == 0)
+    let carried = try ScoringScoreApplicationRequest(serializedBytes: payload.dropFirst())
+    let stored = try await lending.application(id)
+    #expect(carried.applicationId == id)
+    #expect(carried.applicant == stored.applicant && carried.terms == stored.terms)
+    #expect(carried.submittedAt == stored.createdAt)
+
+    lending.toScoring.setDown(false)
+    #expect(try await lending.waitUntilFinal([id]).first?.status == .agreementCreated)
+    try await lending.checkInvariants()
+  }
+
+  @Test func aRetryDoesNotSendAnApplicationCancelledMeanwhile() async throws {
+    let lending = try await LendingHarness.start()
+    defer { Task { await lending.shutdown() } }
+    let id = try await lending.submitWhileScoringIsDown("710002").applicationId
+    try await eventually("the first attempt failed") {
+      lending.toScoring.calls("ScoreApplication") >= 1
+    }
+    var cancel = OriginationCancelApplicationRequest()
+    cancel.applicationId = id
+    cancel.reason = "changed my mind"
+    #expect(try await lending.origination.cancelApplication(cancel).status == .cancelled)
+    let callsWhileDown = lending.toScoring.calls("ScoreApplication")
+    lending.toScoring.setDown(false)
+    try await eventually("the job ended") {
+      try await lending.succeededOriginationJobs("applications_to_scoring") == 1
+    }
+    // The retry found the application cancelled: no call, nothing reached Scoring.
+    #expect(lending.toScoring.calls("ScoreApplication") == callsWhileDown)
+    #expect(
+      try await lending.count(lending.scoringPool, "SELECT count(*) FROM scored_applications") == 0)
+    #expect(try await lending.application(id).status == .cancelled)
+    try await lending.checkInvariants()
+  }
+
+  @Test func aJobThatNamesItsApplicationReadsIt() async throws {
+    let lending = try await LendingHarness.start()
+    defer { Task { await lending.shutdown() } }
+    let id = try await lending.submitWhileScoringIsDown("710003").applicationId
+    // Replace the job with one as an older Origination enqueued it: the application id as text.
+    try await lending.originationPool.withTransaction { transaction in
+      try await transaction.query(
+        "DELETE FROM wirebank_jobs WHERE kind = 'applications_to_scoring'")
+      try await JobQueue.enqueue(
+        NewJob(
+          kind: "applications_to_scoring", payload: Array(id.utf8),
+          queue: OriginationRuntime.defaultJobQueue,
+          uniqueKey: "applications_to_scoring:\(id)"), in: transaction)
+    }
+    lending.toScoring.setDown(false)
+    #expect(try await lending.waitUntilFinal([id]).first?.status == .agreementCreated)
+    try await lending.checkInvariants()
+  }
+}
