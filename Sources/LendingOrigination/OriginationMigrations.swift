@@ -54,6 +54,22 @@ public enum OriginationMigrations {
           WHERE status IN ('NEW', 'SCORING', 'ACCEPTED');
         CREATE INDEX applications_by_status ON applications (status, seq);
         CREATE INDEX applications_by_document ON applications (document_number, seq);
-        """)
+        """),
+    Migration(
+      version: 2, name: "checks as domains",
+      sql: """
+        -- The single-column rules as domains, unchanged (why: the jobs tables' migration 6).
+        CREATE DOMAIN origination_amount AS bigint CHECK (VALUE > 0);
+        CREATE DOMAIN origination_term AS integer CHECK (VALUE > 0);
+        CREATE DOMAIN origination_status AS text CHECK (VALUE IN
+          ('NEW', 'SCORING', 'ACCEPTED', 'REJECTED', 'CANCELLED', 'AGREEMENT_CREATED'));
+        ALTER TABLE applications
+          DROP CONSTRAINT applications_principal_minor_check,
+          DROP CONSTRAINT applications_term_months_check,
+          DROP CONSTRAINT applications_status_check,
+          ALTER COLUMN principal_minor TYPE origination_amount,
+          ALTER COLUMN term_months TYPE origination_term,
+          ALTER COLUMN status TYPE origination_status;
+        """),
   ]
 }

@@ -109,5 +109,38 @@ public enum ProductEngineMigrations {
         INSERT INTO product_term_rates (product_code, term_months, annual_rate_bp)
         VALUES ('CASH_LOAN', 3, 2490), ('CASH_LOAN', 6, 2290), ('CASH_LOAN', 12, 1990);
         """),
+    Migration(
+      version: 3, name: "checks as domains",
+      sql: """
+        -- The single-column rules of the tables written per agreement as domains, unchanged
+        -- (why: the jobs tables' migration 6). The rule across columns stays.
+        CREATE DOMAIN engine_positive_amount AS bigint CHECK (VALUE > 0);
+        CREATE DOMAIN engine_amount AS bigint CHECK (VALUE >= 0);
+        CREATE DOMAIN engine_count AS integer CHECK (VALUE > 0);
+        CREATE DOMAIN engine_agreement_status AS text
+          CHECK (VALUE IN ('CREATED', 'PAYMENT_PENDING', 'ACTIVE', 'CLOSED', 'CANCELLED'));
+        ALTER TABLE agreements
+          DROP CONSTRAINT agreements_principal_minor_check,
+          DROP CONSTRAINT agreements_term_months_check,
+          DROP CONSTRAINT agreements_monthly_payment_minor_check,
+          DROP CONSTRAINT agreements_origination_fee_minor_check,
+          DROP CONSTRAINT agreements_status_check,
+          ALTER COLUMN principal_minor TYPE engine_positive_amount,
+          ALTER COLUMN term_months TYPE engine_count,
+          ALTER COLUMN monthly_payment_minor TYPE engine_positive_amount,
+          ALTER COLUMN origination_fee_minor TYPE engine_amount,
+          ALTER COLUMN status TYPE engine_agreement_status;
+        ALTER TABLE schedule_entries
+          DROP CONSTRAINT schedule_entries_period_number_check,
+          DROP CONSTRAINT schedule_entries_principal_minor_check,
+          DROP CONSTRAINT schedule_entries_interest_minor_check,
+          DROP CONSTRAINT schedule_entries_remaining_principal_minor_check,
+          DROP CONSTRAINT schedule_entries_paid_minor_check,
+          ALTER COLUMN period_number TYPE engine_count,
+          ALTER COLUMN principal_minor TYPE engine_amount,
+          ALTER COLUMN interest_minor TYPE engine_amount,
+          ALTER COLUMN remaining_principal_minor TYPE engine_amount,
+          ALTER COLUMN paid_minor TYPE engine_amount;
+        """),
   ]
 }

@@ -32,6 +32,18 @@ public enum ScoringMigrations {
           decided_at timestamptz,
           CHECK ((state = 'DECIDED') = (decision IS NOT NULL))
         );
-        """)
+        """),
+    Migration(
+      version: 2, name: "checks as domains",
+      sql: """
+        -- The single-column rules as domains, unchanged (why: the jobs tables' migration 6).
+        CREATE DOMAIN scoring_state AS text CHECK (VALUE IN ('RECEIVED', 'DECIDED'));
+        CREATE DOMAIN scoring_outcome AS text CHECK (VALUE IN ('APPROVED', 'REJECTED'));
+        ALTER TABLE scored_applications
+          DROP CONSTRAINT scored_applications_state_check,
+          DROP CONSTRAINT scored_applications_outcome_check,
+          ALTER COLUMN state TYPE scoring_state,
+          ALTER COLUMN outcome TYPE scoring_outcome;
+        """),
   ]
 }

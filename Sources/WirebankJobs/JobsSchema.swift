@@ -105,5 +105,26 @@ public enum JobsSchema {
         END
         $$;
         """),
+    Migration(
+      version: 6, name: "checks as domains",
+      sql: """
+        -- PostgreSQL reads a table's CHECK constraints again (parses and plans them) at every
+        -- statement that writes the table, while a domain's check stays compiled in its type
+        -- cache: the single-column rules become domains, unchanged (a violation is still
+        -- SQLSTATE 23514). Rules across columns stay table constraints.
+        CREATE DOMAIN wirebank_job_state AS text
+          CHECK (VALUE IN ('pending', 'running', 'succeeded', 'dead'));
+        CREATE DOMAIN wirebank_attempt_limit AS integer CHECK (VALUE > 0);
+        CREATE DOMAIN wirebank_idempotency_state AS text
+          CHECK (VALUE IN ('in_flight', 'completed'));
+        ALTER TABLE wirebank_jobs
+          DROP CONSTRAINT wirebank_jobs_state_check,
+          DROP CONSTRAINT wirebank_jobs_max_attempts_check,
+          ALTER COLUMN state TYPE wirebank_job_state,
+          ALTER COLUMN max_attempts TYPE wirebank_attempt_limit;
+        ALTER TABLE wirebank_idempotency_keys
+          DROP CONSTRAINT wirebank_idempotency_keys_state_check,
+          ALTER COLUMN state TYPE wirebank_idempotency_state;
+        """),
   ]
 }

@@ -4,6 +4,28 @@ import WirebankJobs
 import WirebankPostgres
 
 @Suite struct JobQueueTests {
+  @Test func theTablesRulesHoldAsDomains() async throws {
+    try await withJobsPool { pool in
+      let breaking: [PostgresQuery] = [
+        """
+        INSERT INTO wirebank_jobs (queue, kind, payload, max_attempts, state)
+        VALUES ('q', 'k', '', 1, 'bogus')
+        """,
+        "INSERT INTO wirebank_jobs (queue, kind, payload, max_attempts) VALUES ('q', 'k', '', 0)",
+        """
+        INSERT INTO wirebank_idempotency_keys (scope, key, fingerprint, state, created_at)
+        VALUES ('s', 'k', '', 'bogus', now())
+        """,
+      ]
+      for statement in breaking {
+        let error = await #expect(throws: PostgresError.self) { try await pool.query(statement) }
+        #expect(error?.code == .checkViolation, "\(statement.sql)")
+      }
+      let stored = try await pool.query("SELECT count(*) FROM wirebank_jobs").single()
+      #expect(try stored.decode(Int64.self) == 0)
+    }
+  }
+
   @Test func enqueueCommitsOrRollsBackWithTheBusinessChange() async throws {
     try await withJobsPool { pool in
       try await pool.query("CREATE TABLE orders (id int8 PRIMARY KEY)")
