@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import os
 import pathlib
+import shutil
 import sys
 import tempfile
 
@@ -35,8 +36,14 @@ def cluster():
 
 
 @pytest.fixture(scope="session")
-def logs():
-    return pathlib.Path(tempfile.mkdtemp(prefix="wirebank-e2e-logs-"))
+def logs(request):
+    """The services' logs, kept after a run with a failure and removed after a clean one."""
+    path = pathlib.Path(tempfile.mkdtemp(prefix="wirebank-e2e-logs-"))
+    yield path
+    if request.session.testsfailed == 0:
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        print(f"\nservice logs kept in {path}")
 
 
 @pytest.fixture
