@@ -43,9 +43,10 @@ struct PreparedStatementCache {
   /// How to run the statement `key`: by its cached name, or prepared afresh under a new name.
   mutating func preparation(for key: Key) -> Preparation {
     clock += 1
-    if let entry = entries[key] {
-      entries[key]?.lastUse = clock
-      return .cached(entry.name)
+    // One lookup: a key hashes the statement's whole text, several kilobytes for some.
+    if let index = entries.index(forKey: key) {
+      entries.values[index].lastUse = clock
+      return .cached(entries.values[index].name)
     }
     lastNumber += 1
     return .fresh("wb\(lastNumber)")
