@@ -101,8 +101,10 @@ import WirebankPostgres
       try await pool.query("CREATE TABLE effects (id int8 PRIMARY KEY)")
       let dispatcher = JobDispatcher()
       let order = Mutex<[UInt8]>([])
-      // Claims a second apart: a job enqueued as usual waits in the queue meanwhile.
-      let worker = Self.worker(pool, dispatcher, concurrency: 4, claimSpacing: .seconds(1)) {
+      // Claims a second apart: a job enqueued as usual waits in the queue meanwhile. One job at
+      // a time, so that a claim that finds both jobs waiting (on a slow machine) still starts
+      // them in queue order rather than at once.
+      let worker = Self.worker(pool, dispatcher, concurrency: 1, claimSpacing: .seconds(1)) {
         context in order.withLock { $0.append(context.job.payload[0]) }
       }
       try await whileRunning([worker]) {
