@@ -83,17 +83,18 @@ struct OriginationJobs: Sendable {
   /// decision Origination then records without changing the status.
   func sendToScoring(_ context: JobContext) async throws {
     let payload = context.job.payload
-    let request: ScoringScoreApplicationRequest
+    let (id, request): (UUID, ScoringScoreApplicationRequest)
     if payload.first == 0, context.job.attempt == 1 {
       request = try ScoringScoreApplicationRequest(serializedBytes: payload.dropFirst())
+      guard let carried = UUID(uuidString: request.applicationId) else {
+        context.logger.error("job names no application; dropped")
+        return
+      }
+      id = carried
     } else {
       guard let application = try await application(of: context) else { return }
       guard application.status == .new else { return }
-      request = Self.scoringRequest(for: application)
-    }
-    guard let id = UUID(uuidString: request.applicationId) else {
-      context.logger.error("job names no application; dropped")
-      return
+      (id, request) = (application.id, Self.scoringRequest(for: application))
     }
     let acknowledgement = try await scoring.scoreApplication(request, options: callOptions)
     try await context.complete(

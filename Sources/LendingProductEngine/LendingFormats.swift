@@ -53,9 +53,9 @@ struct DocumentKey: Sendable, Hashable {
 
   init(_ document: LendingIdentityDocument) {
     kind = document.kind.rawValue
-    country = Self.normalized(document.issuingCountry)
-    series = Self.normalized(document.series)
-    number = Self.normalized(document.number)
+    country = normalizedDocumentPart(document.issuingCountry)
+    series = normalizedDocumentPart(document.series)
+    number = normalizedDocumentPart(document.number)
   }
 
   init(kind: Int32, country: String, series: String, number: String) {
@@ -64,8 +64,6 @@ struct DocumentKey: Sendable, Hashable {
     self.series = series
     self.number = number
   }
-
-  static func normalized(_ text: String) -> String { normalizedDocumentPart(text) }
 
   var proto: LendingIdentityDocument {
     var document = LendingIdentityDocument()
