@@ -6,7 +6,8 @@ import CLibpq
   import Musl
 #endif
 
-/// One libpq connection, driven with blocking calls.
+/// One libpq connection: a statement is sent, then its answer read as it arrives
+/// (`startStatement`, `advanceStatement`); connecting and scripts block.
 ///
 /// Not thread-safe: `PostgresConnection` serialises every use behind a mutex and runs the blocking
 /// calls on a thread pool. The `PGconn` is owned here and freed exactly once, in `deinit`.
@@ -19,6 +20,8 @@ final class LibpqConnection {
   var statements = PreparedStatementCache()
   /// Round trips made so far: one per statement, script or pipeline (for tests and benchmarks).
   var roundTrips = 0
+  /// The statement sent and not yet answered in full (see `startStatement`).
+  var inFlight: PendingStatement?
 
   /// Connects (blocking) with the given key/value parameters.
   init(parameters: [PostgresConfiguration.Parameter]) throws {

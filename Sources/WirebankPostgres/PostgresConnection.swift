@@ -2,8 +2,9 @@ import Logging
 import NIOPosix
 import Synchronization
 
-/// One open connection to PostgreSQL. Every libpq call it makes runs on a `NIOThreadPool`
-/// thread, never on an event loop or the task that awaits it.
+/// One open connection to PostgreSQL. A statement is sent by the task that runs it and its
+/// answer read by the process's `SocketPoller` thread as it arrives; the calls that block
+/// (connecting, closing, scripts, cancel requests) run on a `NIOThreadPool` thread.
 ///
 /// Lifetime is explicit: a connection from `connect(to:threadPool:logger:)` stays open until
 /// `close()`; one leased from a `PostgresPool` belongs to the pool. Statements on one connection
@@ -49,7 +50,7 @@ public final class PostgresConnection: Sendable {
   /// - Throws: `PostgresError`; `CancellationError` if the task was cancelled before it started.
   @discardableResult
   public func query(_ query: PostgresQuery) async throws -> PostgresRows {
-    try await runCancellable { try $0.execute(query) }
+    try await execute(query, beginning: { nil })
   }
 
   /// Runs a script of several statements that binds no values, such as a migration file.
@@ -98,6 +99,51 @@ public final class PostgresConnection: Sendable {
   /// Whether a transaction block is open on this connection.
   var isInTransaction: Bool { libpq.withLock { $0?.isInTransaction ?? false } }
 
+  /// Runs one statement, preceded by what `begin` returns (called with the connection locked):
+  /// sent from the calling thread, answered on the poller's; cancellation sends `PQcancel`.
+  func execute(_ query: PostgresQuery, beginning begin: @escaping @Sendable () -> String?)
+    async throws -> PostgresRows
+  {
+    try Task.checkCancellation()
+    return try await withTaskCancellationHandler {
+      try await withCheckedThrowingContinuation {
+        (continuation: CheckedContinuation<PostgresRows, any Error>) in
+        let socket: Int32
+        do {
+          socket = try withLibpq { libpq in
+            try libpq.startStatement(query, beginning: begin())
+            return libpq.socket
+          }
+        } catch {
+          continuation.resume(throwing: error)
+          return
+        }
+        let watched = SocketPoller.shared.whenReadable(socket) { event in
+          let progress = self.libpq.withLock { libpq -> StatementProgress in
+            guard let libpq else {
+              return .finished(.failure(PostgresError(.connectionClosed, reason: "closed")))
+            }
+            guard case .readable = event else {
+              return .finished(.failure(libpq.abandonStatement()))
+            }
+            return libpq.advanceStatement()
+          }
+          guard case .finished(let result) = progress else { return false }
+          continuation.resume(with: result)
+          return true
+        }
+        if !watched {
+          let error = libpq.withLock { $0?.abandonStatement() }
+          continuation.resume(
+            throwing: error ?? PostgresError(.connectionClosed, reason: "the connection was closed")
+          )
+        }
+      }
+    } onCancel: {
+      requestCancel()
+    }
+  }
+
   /// Runs `body` with the libpq connection on the thread pool; cancellation sends `PQcancel`.
   func runCancellable<Result: Sendable>(
     _ body: @escaping @Sendable (LibpqConnection) throws -> Result
@@ -106,11 +152,16 @@ public final class PostgresConnection: Sendable {
     return try await withTaskCancellationHandler {
       try await threadPool.runBlocking { try self.withLibpq(body) }
     } onCancel: {
-      self.cancelRequested.store(true, ordering: .relaxed)
-      if let canceller = self.canceller {
-        self.threadPool.submit { state in
-          if case .active = state { canceller.cancel() }
-        }
+      requestCancel()
+    }
+  }
+
+  /// Marks the connection as not reusable and asks the server to cancel what it runs.
+  private func requestCancel() {
+    cancelRequested.store(true, ordering: .relaxed)
+    if let canceller {
+      threadPool.submit { state in
+        if case .active = state { canceller.cancel() }
       }
     }
   }

@@ -58,9 +58,7 @@ public struct PostgresTransaction: Sendable {
     // A value that cannot be bound fails before anything, BEGIN included, is sent.
     try query.bindings.validate()
     let state = self.state
-    return try await connection.runCancellable { libpq in
-      try libpq.execute(query, beginning: state.takeBegin())
-    }
+    return try await connection.execute(query, beginning: { state.takeBegin() })
   }
 
   /// Runs a parameterless multi-statement script inside the transaction.

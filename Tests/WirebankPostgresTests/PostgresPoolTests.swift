@@ -28,6 +28,46 @@ import WirebankPostgres
     }
   }
 
+  /// Statements on many connections wait for their answers together (the one poller thread
+  /// watches every socket), and each answer reaches the task that sent its statement.
+  @Test func statementsInFlightTogetherGetTheirOwnAnswers() async throws {
+    let options = PostgresPool.Options(maxConnections: 8)
+    try await withPool(try await TestCluster.freshPool("pool", options: options)) { pool in
+      let gate = PostgresPool(configuration: pool.configuration, logger: TestCluster.logger)
+      try await withPool(gate) { gate in
+        try await gate.withConnection { holder in
+          try await holder.query("SELECT pg_advisory_lock(\(Int64(7001)))")
+          let answered = Counter()
+          let answers = Task {
+            try await withThrowingTaskGroup(of: (Int32, Int32).self) { group in
+              for index in Int32(0)..<8 {
+                group.addTask {
+                  let rows = try await pool.query(
+                    "SELECT \(index) FROM (SELECT pg_advisory_lock_shared(\(Int64(7001)))) AS wait")
+                  defer { answered.increment() }
+                  return (index, try rows.single().decode(Int32.self))
+                }
+              }
+              return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+            }
+          }
+          try await waitUntil("eight statements waiting on the lock at once") {
+            try await gate.query(
+              """
+              SELECT count(*) FROM pg_stat_activity
+              WHERE datname = current_database() AND wait_event_type = 'Lock'
+              """
+            ).single().decode(Int64.self) == 8
+          }
+          try await holder.query("SELECT pg_advisory_unlock(\(Int64(7001)))")
+          try await waitUntil("every statement answered") { answered.current == 8 }
+          let byIndex = try await answers.value
+          #expect(byIndex == Dictionary(uniqueKeysWithValues: (Int32(0)..<8).map { ($0, $0) }))
+        }
+      }
+    }
+  }
+
   @Test func waitersTimeOutAndCancel() async throws {
     let options = PostgresPool.Options(maxConnections: 1, leaseTimeout: .milliseconds(200))
     try await withPool(try await TestCluster.freshPool("pool", options: options)) { pool in
