@@ -49,7 +49,7 @@ let package = Package(
       ],
       swiftSettings: swiftSettings),
 
-    // MARK: PostgreSQL through libpq (blocking calls on NIO's thread pool), durable jobs
+    // MARK: PostgreSQL through libpq (answers read by one epoll thread, connecting on NIO's thread pool), durable jobs
     .target(
       name: "WirebankPostgres",
       dependencies: [

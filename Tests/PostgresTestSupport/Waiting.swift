@@ -1,3 +1,4 @@
+import Synchronization
 import WirebankPostgres
 
 /// Waits for `condition` to hold, checking every few milliseconds, failing after `timeout`.
@@ -26,15 +27,38 @@ public struct TimedOut: Error, CustomStringConvertible {
 }
 
 /// Runs `body` with `pool` and closes the pool afterwards, whatever happens.
+///
+/// Closing waits for every leased connection to come back, so a statement that never gets its
+/// answer would hang the test: after `closeTimeout` it fails with `TimedOut` instead.
 public func withPool<Result: Sendable>(
-  _ pool: PostgresPool, _ body: (PostgresPool) async throws -> Result
+  _ pool: PostgresPool, closeTimeout: Duration = .seconds(30),
+  _ body: (PostgresPool) async throws -> Result
 ) async throws -> Result {
+  let result: Result
   do {
-    let result = try await body(pool)
-    await pool.close()
-    return result
+    result = try await body(pool)
   } catch {
-    await pool.close()
+    try? await close(pool, within: closeTimeout)
     throw error
   }
+  try await close(pool, within: closeTimeout)
+  return result
+}
+
+/// Closes `pool`, failing with `TimedOut` when its leased connections are not all back within
+/// `timeout` (the close then goes on in the background).
+public func close(_ pool: PostgresPool, within timeout: Duration) async throws {
+  let closed = ClosedFlag()
+  Task {
+    await pool.close()
+    closed.set()
+  }
+  try await waitUntil(timeout: timeout, "the pool to close (every lease back)") { closed.isSet }
+}
+
+/// Set once, read by any task.
+private final class ClosedFlag: Sendable {
+  private let value = Atomic<Bool>(false)
+  func set() { value.store(true, ordering: .releasing) }
+  var isSet: Bool { value.load(ordering: .acquiring) }
 }
