@@ -8,6 +8,65 @@
 public protocol PostgresArrayElement: PostgresEncodable, PostgresDecodable {
   /// The array type whose elements are of this type (for example `int8[]` for `Int64`).
   static var postgresArrayType: PostgresDataType { get }
+
+  /// Appends `elements` in binary array form (header, then each element with its length).
+  ///
+  /// Requirements, not only extension methods, so that `PostgresArray.encode` makes one dynamic
+  /// call per array: the defaults below are then compiled for each conforming type, instead of
+  /// running unspecialised (metadata and witness lookups for every element).
+  static func appendArray(_ elements: [Self], to buffer: inout [UInt8]) throws
+  /// Appends `elements`, where nil is NULL, in binary array form (what `[Self?]` binds as).
+  static func appendArray(ofOptionals elements: [Self?], to buffer: inout [UInt8]) throws
+}
+
+extension PostgresArrayElement {
+  /// Appends `elements` in binary array form.
+  public static func appendArray(_ elements: [Self], to buffer: inout [UInt8]) throws {
+    try appendBinaryArray(elements, of: Self.self, to: &buffer) { $0 }
+  }
+
+  /// Appends `elements`, where nil is NULL, in binary array form.
+  public static func appendArray(ofOptionals elements: [Self?], to buffer: inout [UInt8]) throws {
+    try appendBinaryArray(elements, of: Self.self, to: &buffer) { $0 }
+  }
+}
+
+/// Dimensions, flags, element type, bounds, then each element with its length; `value` gives
+/// an element's value, nil for NULL. Inlined into each conformance's `appendArray`.
+@inline(__always)
+private func appendBinaryArray<Item, Element: PostgresEncodable>(
+  _ elements: [Item], of type: Element.Type, to buffer: inout [UInt8],
+  value: (Item) -> Element?
+) throws {
+  guard Element.postgresFormat == .binary, let count = Int32(exactly: elements.count) else {
+    throw PostgresCodingFailure("array cannot be sent in binary form")
+  }
+  func present(_ item: Item) -> Element? {
+    guard let element = value(item), !element.isPostgresNull else { return nil }
+    return element
+  }
+  buffer.appendBigEndian(Int32(elements.isEmpty ? 0 : 1))
+  buffer.appendBigEndian(Int32(elements.contains { present($0) == nil } ? 1 : 0))
+  buffer.appendBigEndian(Element.postgresType.rawValue)
+  if !elements.isEmpty {
+    buffer.appendBigEndian(count)
+    buffer.appendBigEndian(Int32(1))
+  }
+  for item in elements {
+    guard let element = present(item) else {
+      buffer.appendBigEndian(Int32(-1))
+      continue
+    }
+    let lengthOffset = buffer.count
+    buffer.appendBigEndian(Int32(0))
+    try element.encode(into: &buffer)
+    guard let length = Int32(exactly: buffer.count - lengthOffset - 4) else {
+      throw PostgresCodingFailure("array element is too large")
+    }
+    withUnsafeBytes(of: length.bigEndian) { bytes in
+      for index in 0..<4 { buffer[lengthOffset + index] = bytes[index] }
+    }
+  }
 }
 
 extension Int64: PostgresArrayElement {
@@ -46,6 +105,11 @@ extension Array: PostgresArrayElement where Element == UInt8 {
 extension Optional: PostgresArrayElement where Wrapped: PostgresArrayElement {
   /// The wrapped type's array type (its elements may then be NULL).
   public static var postgresArrayType: PostgresDataType { Wrapped.postgresArrayType }
+
+  /// The wrapped type's array, nil elements as NULL (the loop compiled for `Wrapped`).
+  public static func appendArray(_ elements: [Wrapped?], to buffer: inout [UInt8]) throws {
+    try Wrapped.appendArray(ofOptionals: elements, to: &buffer)
+  }
 }
 
 /// A one-dimensional PostgreSQL array, bound or decoded in binary form.
@@ -68,31 +132,7 @@ extension PostgresArray: PostgresEncodable {
 
   /// Dimensions, flags, element type, bounds, then each element with its length.
   public func encode(into buffer: inout [UInt8]) throws {
-    guard Element.postgresFormat == .binary, let count = Int32(exactly: elements.count) else {
-      throw PostgresCodingFailure("array cannot be sent in binary form")
-    }
-    buffer.appendBigEndian(Int32(elements.isEmpty ? 0 : 1))
-    buffer.appendBigEndian(Int32(elements.contains { $0.isPostgresNull } ? 1 : 0))
-    buffer.appendBigEndian(Element.postgresType.rawValue)
-    if !elements.isEmpty {
-      buffer.appendBigEndian(count)
-      buffer.appendBigEndian(Int32(1))
-    }
-    for element in elements {
-      guard !element.isPostgresNull else {
-        buffer.appendBigEndian(Int32(-1))
-        continue
-      }
-      let lengthOffset = buffer.count
-      buffer.appendBigEndian(Int32(0))
-      try element.encode(into: &buffer)
-      guard let length = Int32(exactly: buffer.count - lengthOffset - 4) else {
-        throw PostgresCodingFailure("array element is too large")
-      }
-      withUnsafeBytes(of: length.bigEndian) { bytes in
-        for index in 0..<4 { buffer[lengthOffset + index] = bytes[index] }
-      }
-    }
+    try Element.appendArray(elements, to: &buffer)
   }
 }
 

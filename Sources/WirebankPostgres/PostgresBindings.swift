@@ -18,6 +18,16 @@ public struct PostgresBindings: Sendable {
   /// The number of bound values.
   public var count: Int { types.count }
 
+  /// Makes room for `values` more values of about `bytesEach` bytes, so that binding them does
+  /// not grow the buffers step by step.
+  mutating func reserveCapacity(values: Int, bytesEach: Int = 16) {
+    types.reserveCapacity(count + values)
+    formats.reserveCapacity(count + values)
+    offsets.reserveCapacity(count + values)
+    lengths.reserveCapacity(count + values)
+    bytes.reserveCapacity(bytes.count + values * bytesEach)
+  }
+
   /// Binds one more value, which becomes placeholder `$count`.
   public mutating func append<Value: PostgresEncodable>(_ value: Value) {
     types.append(Value.postgresType.rawValue)

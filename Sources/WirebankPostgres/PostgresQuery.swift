@@ -41,10 +41,11 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation, CustomS
     var sql: String
     var bindings = PostgresBindings()
 
-    /// Reserves room for the literal parts.
+    /// Reserves room for the literal parts and the values.
     public init(literalCapacity: Int, interpolationCount: Int) {
       sql = ""
       sql.reserveCapacity(literalCapacity + interpolationCount * 3)
+      bindings.reserveCapacity(values: interpolationCount)
     }
 
     /// Appends literal SQL from the source.

@@ -118,6 +118,25 @@ import WirebankPostgres
     }
   }
 
+  @Test func arraysOfOptionalsBindNilAsNull() async throws {
+    try await withPool(try await TestCluster.freshPool()) { pool in
+      let names = PostgresArray<String?>(["a", nil, "c"])
+      let amounts = PostgresArray<Int64?>([nil, 7])
+      let row = try await pool.query(
+        """
+        SELECT array_positions(\(names), NULL) AS null_names, \(names)[3] AS third,
+          array_positions(\(amounts), NULL) AS null_amounts, \(amounts)[2] AS second,
+          array_positions(\(PostgresArray<Int64?>([1, 2])), NULL) AS none
+        """
+      ).single()
+      #expect(try row.decode(PostgresArray<Int32>.self, column: "null_names").elements == [2])
+      #expect(try row.decode(String.self, column: "third") == "c")
+      #expect(try row.decode(PostgresArray<Int32>.self, column: "null_amounts").elements == [1])
+      #expect(try row.decode(Int64.self, column: "second") == 7)
+      #expect(try row.decode(PostgresArray<Int32>.self, column: "none").elements == [])
+    }
+  }
+
   @Test func affectedRowsAndCommandTag() async throws {
     try await withPool(try await TestCluster.freshPool()) { pool in
       try await pool.query("CREATE TABLE t (n int8)")
