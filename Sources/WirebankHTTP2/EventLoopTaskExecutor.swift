@@ -6,16 +6,17 @@ import NIOCore
 /// on the thread that owns the connection's nghttp2 session: reading a request and writing a
 /// response then needs no thread hop and no lock. Jobs enqueued from the loop itself are run
 /// in order after the current event; jobs from elsewhere wake the loop.
-final class EventLoopTaskExecutor: TaskExecutor, @unchecked Sendable {
+public final class EventLoopTaskExecutor: TaskExecutor, @unchecked Sendable {
   /// The loop jobs run on.
   let eventLoop: any EventLoop
 
   /// An executor over `eventLoop`.
-  init(eventLoop: any EventLoop) {
+  public init(eventLoop: any EventLoop) {
     self.eventLoop = eventLoop
   }
 
-  func enqueue(_ job: consuming ExecutorJob) {
+  /// Runs `job` on the loop, after what the loop is doing now.
+  public func enqueue(_ job: consuming ExecutorJob) {
     let job = UnownedJob(job)
     eventLoop.execute {
       job.runSynchronously(on: self.asUnownedTaskExecutor())
