@@ -1,4 +1,5 @@
 import Logging
+import NIOPosix
 import ServiceLifecycle
 import WirebankPostgres
 import WirebankRPC
@@ -41,8 +42,10 @@ public final class LendingCluster: Sendable {
     do {
       for service in startOrder {
         var peers: [LendingService: any ClientTransport] = [:]
+        // The service's calls to its peers and its jobs, which make them, share one event loop.
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
         for peer in service.peers {
-          let transport = PeerTransport(to: peer, logger: logger)
+          let transport = PeerTransport(to: peer, group: loop, logger: logger)
           transports.append(transport)
           inbound[peer, default: []].append(transport)
           if let node = nodes[peer] { transport.connect(to: node.address) }
@@ -52,7 +55,7 @@ public final class LendingCluster: Sendable {
         nodeOptions.port = basePort == 0 ? 0 : basePort + service.portOffset
         let node = try await LendingNode.start(
           service, database: try await databases.configuration(for: service), peers: peers,
-          options: nodeOptions, logger: logger)
+          options: nodeOptions, logger: logger, jobLoop: loop)
         nodes[service] = node
         for transport in inbound[service, default: []] { transport.connect(to: node.address) }
       }

@@ -50,12 +50,15 @@ public final class LendingNode: Service, Sendable {
   /// - Parameters:
   ///   - database: how to reach the service's own database.
   ///   - peers: the transports to the services this one calls (`service.peers`).
+  ///   - jobLoop: the event loop the job worker's tasks run on; best the one `peers` use, so
+  ///     that a job's calls need no thread hop. Nil: any of `group`'s.
   /// - Throws: `PostgresError` or `MigrationError` when the database is unusable, an error of
   ///   the socket layer when the port cannot be bound.
   public static func start(
     _ service: LendingService, database: PostgresConfiguration,
     peers: [LendingService: any ClientTransport], options: LendingNodeOptions, logger: Logger,
-    group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+    jobLoop: (any EventLoop)? = nil
   ) async throws -> LendingNode {
     var logger = logger
     logger[metadataKey: "service"] = "\(service)"
@@ -74,7 +77,7 @@ public final class LendingNode: Service, Sendable {
       try await server.start()
       return LendingNode(
         service: service, pool: pool, server: server, health: health, runtime: runtime,
-        jobExecutor: EventLoopTaskExecutor(eventLoop: group.next()))
+        jobExecutor: EventLoopTaskExecutor(eventLoop: jobLoop ?? group.next()))
     } catch {
       await pool.close()
       throw error

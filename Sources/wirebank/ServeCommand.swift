@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import NIOPosix
 import ServiceLifecycle
 import WirebankHost
 import WirebankRPC
@@ -51,9 +52,11 @@ struct ServeCommand: AsyncParsableCommand {
     let databases = try await LendingDatabases.open(database.source(), logger: logger)
     var transports: [PeerTransport] = []
     var callees: [LendingService: any ClientTransport] = [:]
+    // The calls to peers and the jobs, which make them, share one event loop.
+    let loop = MultiThreadedEventLoopGroup.singleton.next()
     for peer in service.peers {
       guard let address = addresses[peer] else { continue }
-      let transport = PeerTransport(to: peer, at: address, logger: logger)
+      let transport = PeerTransport(to: peer, at: address, group: loop, logger: logger)
       transports.append(transport)
       callees[peer] = transport
     }
@@ -62,7 +65,7 @@ struct ServeCommand: AsyncParsableCommand {
       service, database: configuration, peers: callees,
       options: tuning.options(
         host: host, port: port ?? LendingService.defaultBasePort + service.portOffset),
-      logger: logger)
+      logger: logger, jobLoop: loop)
     Console.line(
       "\(service) listening on \(node.address) (database \(configuration.database ?? "?"), "
         + "\(databases.summary))")
