@@ -171,7 +171,8 @@ let package = Package(
       name: "wirebank-job-worker",
       dependencies: ["WirebankJobs", "WirebankPostgres", .product(name: "Logging", package: "swift-log")],
       path: "Tests/wirebank-job-worker", swiftSettings: swiftSettings),
-    // The embedded cluster in a temporary folder and the helpers the PostgreSQL suites share.
+    // The embedded cluster in a temporary folder and the helpers the PostgreSQL suites share
+    // (the Postgres, jobs and lending tests).
     .target(
       name: "PostgresTestSupport",
       dependencies: ["WirebankPostgres", .product(name: "Logging", package: "swift-log")],
@@ -194,7 +195,7 @@ let package = Package(
       dependencies: [
         "LendingProductEngine", "LendingOrigination", "LendingScoring", "WirebankContracts",
         "WirebankRPC", "WirebankPostgres", "WirebankJobs", "WirebankProtobuf",
-        "WirebankServiceSupport",
+        "WirebankServiceSupport", "PostgresTestSupport",
         .product(name: "Logging", package: "swift-log"),
       ],
       swiftSettings: swiftSettings),

@@ -1,3 +1,4 @@
+@_exported import PostgresTestSupport
 import Foundation
 import Logging
 import Synchronization
@@ -7,46 +8,15 @@ import WirebankJobs
 import WirebankPostgres
 import WirebankRPC
 
-/// One embedded PostgreSQL cluster for the lending tests, in a temporary folder, stopped and
-/// removed at exit; every test takes fresh databases on it.
+/// The lending tests' databases: fresh ones on the test process's shared embedded cluster
+/// (`TestCluster`), quiet unless `WIREBANK_TEST_LOG` is set.
 enum LendingTestDatabase {
-  static let logger: Logger = {
-    var logger = Logger(label: "wirebank.lending.tests")
-    logger.logLevel =
-      ProcessInfo.processInfo.environment["WIREBANK_TEST_LOG"] == nil ? .critical : .debug
-    return logger
-  }()
-
-  static let cluster = Task { () throws -> EmbeddedPostgres in
-    var template = Array("/tmp/wirebank-lending-XXXXXX".utf8CString)
-    guard let path = mkdtemp(&template) else { throw CocoaError(.fileWriteUnknown) }
-    let folder = String(cString: path)
-    var configuration = EmbeddedPostgres.Configuration(directory: folder)
-    configuration.settings = [
-      "fsync": "off", "synchronous_commit": "off", "full_page_writes": "off",
-      "max_connections": "300",
-    ]
-    let cluster = try await EmbeddedPostgres.start(configuration, logger: logger)
-    exitState.withLock { $0 = (cluster, folder) }
-    atexit {
-      guard let (cluster, folder) = LendingTestDatabase.exitState.withLock({ $0 }) else { return }
-      try? cluster.stopBlocking()
-      try? FileManager.default.removeItem(atPath: folder)
-    }
-    return cluster
-  }
-
-  private static let exitState = Mutex<(EmbeddedPostgres, String)?>(nil)
-  private static let counter = Atomic<Int>(0)
+  static let logger = TestCluster.makeLogger(label: "wirebank.lending.tests", quietLevel: .critical)
 
   /// A pool on a new, empty database named after `prefix`.
   static func freshPool(_ prefix: String, maxConnections: Int = 6) async throws -> PostgresPool {
-    let number = counter.wrappingAdd(1, ordering: .relaxed).newValue
-    let configuration = try await cluster.value.createDatabaseIfAbsent(
-      "\(prefix)_\(getpid())_\(number)")
-    return PostgresPool(
-      configuration: configuration, options: .init(maxConnections: maxConnections),
-      logger: logger)
+    try await TestCluster.freshPool(
+      prefix, options: .init(maxConnections: maxConnections), logger: logger)
   }
 }
 
@@ -58,22 +28,6 @@ final class ManualClock: WallClock {
   }
   func now() -> Date { current.withLock { $0 } }
   func advance(days: Int) { current.withLock { $0 += TimeInterval(days) * 86_400 } }
-}
-
-/// Waits for `condition`, polling every few milliseconds, failing after `timeout`.
-func eventually(
-  timeout: Duration = .seconds(20), _ what: String, _ condition: () async throws -> Bool
-) async throws {
-  let deadline = ContinuousClock.now + timeout
-  while try await !condition() {
-    guard ContinuousClock.now < deadline else { throw TimedOut(what: what) }
-    try await Task.sleep(for: .milliseconds(5))
-  }
-}
-
-struct TimedOut: Error, CustomStringConvertible {
-  var what: String
-  var description: String { "timed out waiting for \(what)" }
 }
 
 /// The error `body` throws as an `RPCError`, or nil when it succeeds.

@@ -14,6 +14,14 @@ public func waitUntil(
   }
 }
 
+/// `waitUntil` with the longer default that suites running services need (a job worker or a
+/// pipeline on a loaded machine).
+public func eventually(
+  timeout: Duration = .seconds(20), _ what: String, _ condition: () async throws -> Bool
+) async throws {
+  try await waitUntil(timeout: timeout, what, condition)
+}
+
 /// A condition that did not come true in time.
 public struct TimedOut: Error, CustomStringConvertible {
   /// What was waited for.

@@ -45,13 +45,6 @@ func whileRunning<Result: Sendable>(
   return result
 }
 
-/// `waitUntil` with the longer default these tests need (workers under a loaded machine).
-func eventually(
-  timeout: Duration = .seconds(20), _ what: String, _ condition: () async throws -> Bool
-) async throws {
-  try await waitUntil(timeout: timeout, what, condition)
-}
-
 /// This suite's name for a wait that ran out.
 typealias Waited = TimedOut
 
