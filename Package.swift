@@ -158,13 +158,17 @@ let package = Package(
       name: "WirebankProtobufTests",
       dependencies: ["WirebankProtobuf", "WirebankContracts", "PluginProtos", "FixtureContracts"],
       swiftSettings: swiftSettings),
+    // Bounded waits, timeouts and signals every suite shares.
+    .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
     .testTarget(
       name: "WirebankRPCTests",
-      dependencies: ["WirebankRPC", "WirebankContracts", "WirebankProtobuf"],
+      dependencies: ["WirebankRPC", "WirebankContracts", "WirebankProtobuf", "TestSupport"],
       swiftSettings: swiftSettings),
     .testTarget(
       name: "WirebankHTTP2Tests",
-      dependencies: ["WirebankHTTP2", "WirebankInterop", "WirebankContracts", "WirebankRPC"],
+      dependencies: [
+        "WirebankHTTP2", "WirebankInterop", "WirebankContracts", "WirebankRPC", "TestSupport",
+      ],
       swiftSettings: swiftSettings),
     // A job worker process the jobs tests kill with SIGKILL mid-job.
     .executableTarget(
@@ -175,7 +179,9 @@ let package = Package(
     // (the Postgres, jobs and lending tests).
     .target(
       name: "PostgresTestSupport",
-      dependencies: ["WirebankPostgres", .product(name: "Logging", package: "swift-log")],
+      dependencies: [
+        "WirebankPostgres", "TestSupport", .product(name: "Logging", package: "swift-log"),
+      ],
       path: "Tests/PostgresTestSupport", swiftSettings: swiftSettings),
     .testTarget(
       name: "WirebankPostgresTests",

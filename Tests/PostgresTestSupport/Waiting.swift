@@ -1,38 +1,6 @@
+@_exported import TestSupport
 import Synchronization
 import WirebankPostgres
-
-/// Waits for `condition` to hold, checking every few milliseconds, failing after `timeout`.
-/// - Throws: `TimedOut` naming `what`, or what `condition` throws.
-public func waitUntil(
-  timeout: Duration = .seconds(10), _ what: String = "condition",
-  _ condition: () async throws -> Bool
-) async throws {
-  let deadline = ContinuousClock.now + timeout
-  while try await !condition() {
-    guard ContinuousClock.now < deadline else { throw TimedOut(what: what) }
-    try await Task.sleep(for: .milliseconds(5))
-  }
-}
-
-/// `waitUntil` with the longer default that suites running services need (a job worker or a
-/// pipeline on a loaded machine).
-public func eventually(
-  timeout: Duration = .seconds(20), _ what: String, _ condition: () async throws -> Bool
-) async throws {
-  try await waitUntil(timeout: timeout, what, condition)
-}
-
-/// A condition that did not come true in time.
-public struct TimedOut: Error, CustomStringConvertible {
-  /// What was waited for.
-  public var what: String
-
-  /// A timeout for `what`.
-  public init(what: String) { self.what = what }
-
-  /// `timed out waiting for <what>`.
-  public var description: String { "timed out waiting for \(what)" }
-}
 
 /// Runs `body` with `pool` and closes the pool afterwards, whatever happens.
 ///

@@ -1,49 +1,10 @@
+@_exported import TestSupport
 import Synchronization
 import Testing
 import WirebankContracts
 import WirebankHTTP2
 import WirebankInterop
 import WirebankRPC
-
-/// A one-shot signal a test can wait for, within a bound.
-final class Signal: Sendable {
-  private let stream: AsyncStream<Void>
-  private let continuation: AsyncStream<Void>.Continuation
-
-  init() {
-    (stream, continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingOldest(1))
-  }
-
-  func fire() {
-    continuation.yield()
-    continuation.finish()
-  }
-
-  /// Waits for the signal; fails with `TimedOut` after `timeout`.
-  func wait(timeout: Duration = .seconds(10)) async throws {
-    try await withTimeout(timeout) {
-      for await _ in self.stream { return }
-    }
-  }
-}
-
-struct TimedOut: Error {}
-
-/// Runs `operation`, failing with `TimedOut` if it takes longer than `timeout`.
-func withTimeout<Value: Sendable>(
-  _ timeout: Duration, _ operation: @escaping @Sendable () async throws -> Value
-) async throws -> Value {
-  try await withThrowingTaskGroup(of: Value.self) { group in
-    group.addTask { try await operation() }
-    group.addTask {
-      try await Task.sleep(for: timeout)
-      throw TimedOut()
-    }
-    defer { group.cancelAll() }
-    guard let value = try await group.next() else { throw TimedOut() }
-    return value
-  }
-}
 
 /// The error `body` throws, as an `RPCError` (recording an issue if it throws none or another).
 func rpcError(_ body: () async throws -> Void) async -> RPCError? {
@@ -60,15 +21,16 @@ func rpcError(_ body: () async throws -> Void) async -> RPCError? {
 
 /// Methods that let tests watch the server side of a call.
 final class ProbeService: RegistrableService, Sendable {
-  static let hang = MethodDescriptor(service: "wirebank.test.Probe", method: "Hang", kind: .serverStreaming)
+  static let hang = MethodDescriptor(
+    service: "wirebank.test.Probe", method: "Hang", kind: .serverStreaming)
   static let peer = MethodDescriptor(service: "wirebank.test.Probe", method: "Peer", kind: .unary)
   static let slow = MethodDescriptor(service: "wirebank.test.Probe", method: "Slow", kind: .unary)
   static let fail = MethodDescriptor(service: "wirebank.test.Probe", method: "Fail", kind: .unary)
   static let details = MethodDescriptor(
     service: "wirebank.test.Probe", method: "Details", kind: .unary)
 
-  let hangStarted = Signal()
-  let hangCancelled = Signal()
+  let hangStarted = Signal<Void>()
+  let hangCancelled = Signal<Void>()
   private let concurrency = Mutex((current: 0, peak: 0))
 
   var peakConcurrency: Int { concurrency.withLock { $0.peak } }

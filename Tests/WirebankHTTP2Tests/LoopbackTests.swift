@@ -196,7 +196,7 @@ import WirebankRPC
       return parameters
     }
     let client = loopback.testService
-    let firstArrived = Signal()
+    let firstArrived = Signal<Void>()
     let call = Task { [request] in
       try await client.streamingOutputCall(request) { responses in
         var count = 0

@@ -1,3 +1,4 @@
+@_exported import TestSupport
 import Synchronization
 import Testing
 import WirebankProtobuf
@@ -36,35 +37,6 @@ final class ScriptedServerCall: ServerCall {
   }
 }
 
-/// A one-shot signal a test can wait for, within a bound.
-final class Signal<Value: Sendable>: Sendable {
-  private let stream: AsyncStream<Value>
-  private let continuation: AsyncStream<Value>.Continuation
-
-  init() {
-    (stream, continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingOldest(1))
-  }
-
-  /// Fires the signal (only the first value counts).
-  func fire(_ value: Value) {
-    continuation.yield(value)
-    continuation.finish()
-  }
-
-  /// The fired value; fails the test after `timeout` without one.
-  func wait(timeout: Duration = .seconds(10)) async throws -> Value {
-    try await withTimeout(timeout) {
-      for await value in self.stream { return value }
-      throw TimedOut()
-    }
-  }
-}
-
-extension Signal where Value == Void {
-  /// Fires the signal.
-  func fire() { fire(()) }
-}
-
 /// A thread-safe counter.
 final class Counter: Sendable {
   private let count = Mutex(0)
@@ -72,25 +44,6 @@ final class Counter: Sendable {
   func increment() { count.withLock { $0 += 1 } }
 
   var value: Int { count.withLock { $0 } }
-}
-
-/// Thrown when a bounded wait runs out.
-struct TimedOut: Error {}
-
-/// Runs `operation`, failing with `TimedOut` if it takes longer than `timeout`.
-func withTimeout<Value: Sendable>(
-  _ timeout: Duration, _ operation: @escaping @Sendable () async throws -> Value
-) async throws -> Value {
-  try await withThrowingTaskGroup(of: Value.self) { group in
-    group.addTask { try await operation() }
-    group.addTask {
-      try await Task.sleep(for: timeout)
-      throw TimedOut()
-    }
-    defer { group.cancelAll() }
-    guard let value = try await group.next() else { throw TimedOut() }
-    return value
-  }
 }
 
 /// The error `body` throws, as an `RPCError` (recording an issue if it throws none or another).
