@@ -1,5 +1,11 @@
 import CLibpq
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#endif
+
 /// The rows a statement returned, decoded lazily from the result libpq received.
 ///
 /// Rows can be kept and passed between tasks: libpq documents a finished result as read-only and
@@ -47,7 +53,7 @@ public struct PostgresRow: Sendable {
 
   /// Whether the column at `column` is NULL.
   public func isNull(at column: Int) -> Bool {
-    guard column >= 0, column < storage.columns.count else { return false }
+    guard column >= 0, column < storage.columnCount else { return false }
     return PQgetisnull(storage.result, Int32(row), Int32(column)) == 1
   }
 
@@ -56,13 +62,13 @@ public struct PostgresRow: Sendable {
   public func decode<Value: PostgresDecodable>(_ type: Value.Type = Value.self, at column: Int)
     throws -> Value
   {
-    guard column >= 0, column < storage.columns.count else {
+    guard column >= 0, column < storage.columnCount else {
       throw PostgresError(
         .decodingFailed,
-        reason: "column index \(column) is out of range (\(storage.columns.count) columns)",
+        reason: "column index \(column) is out of range (\(storage.columnCount) columns)",
         query: storage.query)
     }
-    let info = storage.columns[column]
+    let type = PostgresDataType(rawValue: PQftype(storage.result, Int32(column)))
     do {
       if PQgetisnull(storage.result, Int32(row), Int32(column)) == 1 {
         return try Value.decodeNull()
@@ -70,8 +76,9 @@ public struct PostgresRow: Sendable {
       let length = Int(PQgetlength(storage.result, Int32(row), Int32(column)))
       let start = UnsafeRawPointer(PQgetvalue(storage.result, Int32(row), Int32(column)))
       return try Value.decode(
-        from: UnsafeRawBufferPointer(start: start, count: length), type: info.dataType)
+        from: UnsafeRawBufferPointer(start: start, count: length), type: type)
     } catch {
+      let info = storage.column(column)
       let reason = (error as? PostgresCodingFailure)?.reason ?? "\(error)"
       throw PostgresError(
         .decodingFailed,
@@ -85,7 +92,7 @@ public struct PostgresRow: Sendable {
   public func decode<Value: PostgresDecodable>(_ type: Value.Type = Value.self, column name: String)
     throws -> Value
   {
-    guard let index = storage.columnIndex[name] else {
+    guard let index = storage.index(ofColumn: name) else {
       throw PostgresError(
         .decodingFailed, reason: "no column named \"\(name)\"", columnName: name,
         query: storage.query)
@@ -116,30 +123,43 @@ public struct PostgresRow: Sendable {
 /// Owns a finished `PGresult` (read-only, so shareable between threads) and frees it once.
 final class ResultStorage: @unchecked Sendable {
   let result: OpaquePointer
-  let columns: [PostgresColumn]
-  let columnIndex: [String: Int]
+  let columnCount: Int
   let rowCount: Int
-  let affectedRows: Int
-  let commandTag: String
   let query: String
 
+  /// Nothing is copied out of `result` here: names, types and the command tag are read from it
+  /// when asked for (most statements' answers are decoded by position, or not at all).
   init(taking result: OpaquePointer, query: String) {
     self.result = result
     self.query = query
-    var columns: [PostgresColumn] = []
-    var index: [String: Int] = [:]
-    for column in 0..<PQnfields(result) {
-      let name = PQfname(result, column).map { String(cString: $0) } ?? "?column?"
-      columns.append(
-        PostgresColumn(name: name, dataType: PostgresDataType(rawValue: PQftype(result, column))))
-      if index[name] == nil { index[name] = Int(column) }
-    }
-    self.columns = columns
-    self.columnIndex = index
-    self.rowCount = Int(PQntuples(result))
-    self.affectedRows = PQcmdTuples(result).flatMap { Int(String(cString: $0)) } ?? 0
-    self.commandTag = PQcmdStatus(result).map { String(cString: $0) } ?? ""
+    columnCount = Int(PQnfields(result))
+    rowCount = Int(PQntuples(result))
   }
 
   deinit { PQclear(result) }
+
+  var columns: [PostgresColumn] { (0..<columnCount).map(column) }
+
+  /// The name and type of the column at `index`.
+  func column(_ index: Int) -> PostgresColumn {
+    PostgresColumn(
+      name: PQfname(result, Int32(index)).map { String(cString: $0) } ?? "?column?",
+      dataType: PostgresDataType(rawValue: PQftype(result, Int32(index))))
+  }
+
+  /// The first column named exactly `name`, found without allocating.
+  func index(ofColumn name: String) -> Int? {
+    var name = name
+    return name.withUTF8 { wanted in
+      (0..<columnCount).first { index in
+        guard let field = PQfname(result, Int32(index)), strlen(field) == wanted.count else {
+          return false
+        }
+        return wanted.isEmpty || memcmp(field, wanted.baseAddress!, wanted.count) == 0
+      }
+    }
+  }
+
+  var affectedRows: Int { PQcmdTuples(result).flatMap { Int(String(cString: $0)) } ?? 0 }
+  var commandTag: String { PQcmdStatus(result).map { String(cString: $0) } ?? "" }
 }
