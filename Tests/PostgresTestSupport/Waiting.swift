@@ -1,5 +1,4 @@
 @_exported import TestSupport
-import Synchronization
 import WirebankPostgres
 
 /// Runs `body` with `pool` and closes the pool afterwards, whatever happens.
@@ -24,17 +23,14 @@ public func withPool<Result: Sendable>(
 /// Closes `pool`, failing with `TimedOut` when its leased connections are not all back within
 /// `timeout` (the close then goes on in the background).
 public func close(_ pool: PostgresPool, within timeout: Duration) async throws {
-  let closed = ClosedFlag()
+  let closed = Signal<Void>()
   Task {
     await pool.close()
-    closed.set()
+    closed.fire()
   }
-  try await waitUntil(timeout: timeout, "the pool to close (every lease back)") { closed.isSet }
-}
-
-/// Set once, read by any task.
-private final class ClosedFlag: Sendable {
-  private let value = Atomic<Bool>(false)
-  func set() { value.store(true, ordering: .releasing) }
-  var isSet: Bool { value.load(ordering: .acquiring) }
+  do {
+    try await closed.wait(timeout: timeout)
+  } catch is TimedOut {
+    throw TimedOut(what: "the pool to close (every lease back)")
+  }
 }
