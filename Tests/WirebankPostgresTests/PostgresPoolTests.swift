@@ -3,6 +3,7 @@ import Testing
 import WirebankPostgres
 
 @Suite struct PostgresPoolTests {
+  /// Eight tasks share two connections: two leases at a time, never a third backend.
   @Test func neverOpensMoreThanMaxConnections() async throws {
     let options = PostgresPool.Options(maxConnections: 2)
     try await withPool(try await TestCluster.freshPool("pool", options: options)) { pool in
@@ -12,6 +13,9 @@ import WirebankPostgres
           group.addTask {
             try await pool.withConnection { connection in
               running.increment()
+              // Hold the lease until the pool has opened its second connection, so the peak
+              // does not depend on how fast this machine connects.
+              try await waitUntil("two connections leased at once") { running.peak == 2 }
               try await connection.query("SELECT pg_sleep(0.02)")
               running.decrement()
             }
