@@ -160,8 +160,9 @@ public final class JobWorker: Sendable {
         listening.raise()
         wake.signal()
       case .notification(let notification) where notification.payload == configuration.queue:
-        counters.notifications.add(1, ordering: .relaxed)
-        backlog.store(true, ordering: .relaxed)
+        // The backlog first: whoever sees the notification counted sees the backlog too.
+        backlog.store(true, ordering: .releasing)
+        counters.notifications.add(1, ordering: .releasing)
         wake.signal()
       case .notification:
         break

@@ -116,7 +116,7 @@ import WirebankPostgres
           try await JobQueue.enqueue(NewJob(kind: "effect", payload: [1]), in: $0)
         }
         try await eventually("the worker to hear of the waiting job") {
-          worker.counters.notifications.load(ordering: .relaxed) > notifications
+          worker.counters.notifications.load(ordering: .acquiring) > notifications
         }
         // The worker has room, but a job waits in the queue: the new one queues behind it.
         _ = try await Self.enqueue("effect", 2, pool: pool, dispatcher: dispatcher)

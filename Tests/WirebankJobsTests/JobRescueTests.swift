@@ -44,7 +44,7 @@ import WirebankPostgres
         ], logger: JobsTestDatabase.logger)
       let start = ContinuousClock.now
       try await whileRunning([rescuer]) {
-        try await eventually(timeout: .seconds(20), "the job is rescued") {
+        try await eventually(timeout: .seconds(25), "the job is rescued") {
           try await JobQueue.status(of: id, pool: pool)?.state == .succeeded
         }
       }
@@ -54,8 +54,9 @@ import WirebankPostgres
       let effects = try await pool.query("SELECT job_id, applied_by FROM effects")
       #expect(effects.count == 1)
       #expect(try effects.single().decode((Int64, String).self) == (id, "rescuer"))
-      // Rescued when the 1 s lease ran out, not at the 30 s sweep.
-      #expect(elapsed < .seconds(10))
+      // Rescued when the 1 s lease ran out, not at the 30 s sweep (the bound leaves a slow
+      // machine time to start the worker).
+      #expect(elapsed < .seconds(25))
     }
   }
 

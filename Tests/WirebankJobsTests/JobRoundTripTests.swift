@@ -10,6 +10,7 @@ import WirebankPostgres
 @Suite struct JobRoundTripTests {
   @Test func aClaimTellsWhenTheNextJobLeftBecomesDue() async throws {
     try await withJobsPool { pool in
+      let began = ContinuousClock.now
       let later = Date().addingTimeInterval(30)
       try await pool.withTransaction { tx in
         try await JobQueue.enqueue([NewJob(kind: "k"), NewJob(kind: "k", runAt: later)], in: tx)
@@ -19,7 +20,8 @@ import WirebankPostgres
       #expect(first.jobs.count == 1)
       // The job just claimed is left out: the next one is the delayed job, about 30 s away.
       let next = try #require(first.nextDue)
-      #expect(next > .seconds(25) && next <= .seconds(30), "next due in \(next)")
+      let taken = ContinuousClock.now - began
+      #expect(next >= .seconds(29) - taken && next <= .seconds(30), "next due in \(next)")
       let second = try await JobClaims.claim(
         queue: "default", kinds: ["k"], limit: 1, lease: .seconds(60), worker: "a", pool: pool)
       #expect(second.jobs.isEmpty && second.declaredDead == 0)
@@ -46,9 +48,12 @@ import WirebankPostgres
 
   @Test func claimsStartASpacingApartAndTakeWhatArrivedMeanwhile() async throws {
     let started = Mutex<[ContinuousClock.Instant]>([])
-    try await withIdleWorker(claimSpacing: .seconds(1), handler: { _ in
-      started.withLock { $0.append(.now) }
-    }) { pool, worker in
+    try await withIdleWorker(
+      claimSpacing: .seconds(1),
+      handler: { _ in
+        started.withLock { $0.append(.now) }
+      }
+    ) { pool, worker in
       // The claim that takes the first job starts after it was enqueued; the next claim starts
       // a second after that one, so the second job cannot start sooner.
       let beforeFirst = ContinuousClock.now
@@ -66,12 +71,13 @@ import WirebankPostgres
       for _ in 0..<10 {
         try await pool.withTransaction { try await JobQueue.enqueue(NewJob(kind: "k"), in: $0) }
       }
-      let seconds = Int((ContinuousClock.now - burstStart) / .seconds(1))
+      let seconds = Int(((ContinuousClock.now - burstStart) / .seconds(1)).rounded(.up))
       try await eventually("the ten jobs ran and the loop is idle") {
         started.withLock { $0.count } == 12 && worker.wake.isWaiting
       }
       let burstClaims = worker.counters.claims.load(ordering: .relaxed) - claims
-      #expect(burstClaims <= 2 + seconds, "\(burstClaims) claims for ten jobs")
+      // One claim per notification would be ten; spaced claims take a few more on a slow run.
+      #expect(burstClaims <= 3 + seconds, "\(burstClaims) claims for ten jobs")
     }
   }
 
@@ -137,7 +143,7 @@ import WirebankPostgres
       try await whileRunning([worker]) {
         try await pool.withTransaction { try await JobQueue.enqueue(NewJob(kind: "k"), in: $0) }
         // Retries are 10–40 ms apart and the sweep is a minute away.
-        try await eventually(timeout: .seconds(10), "the job succeeded on its third attempt") {
+        try await eventually(timeout: .seconds(30), "the job succeeded on its third attempt") {
           try await jobCount(pool, state: .succeeded) == 1
         }
       }

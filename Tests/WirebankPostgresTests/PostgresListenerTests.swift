@@ -53,7 +53,8 @@ import WirebankPostgres
     let start = ContinuousClock.now
     running.cancel()
     await running.value
-    #expect(ContinuousClock.now - start < .seconds(2))
+    // Far below the 30 s idle check it would otherwise wait for, with room for a slow machine.
+    #expect(ContinuousClock.now - start < .seconds(10))
   }
 
   @Test func notificationsWakeTheListenerWithoutWaitingForItsIdleCheck() async throws {

@@ -7,25 +7,15 @@ import WirebankPostgres
   @Test func neverOpensMoreThanMaxConnections() async throws {
     let options = PostgresPool.Options(maxConnections: 2)
     try await withPool(try await TestCluster.freshPool("pool", options: options)) { pool in
-      let running = Counter()
-      try await withThrowingTaskGroup(of: Void.self) { group in
-        for _ in 0..<8 {
-          group.addTask {
-            try await pool.withConnection { connection in
-              running.increment()
-              // Hold the lease until the pool has opened its second connection, so the peak
-              // does not depend on how fast this machine connects.
-              try await waitUntil("two connections leased at once") { running.peak == 2 }
-              try await connection.query("SELECT pg_sleep(0.02)")
-              running.decrement()
-            }
-          }
-        }
-        try await group.waitForAll()
+      let peak = try await lease(pool, tasks: 8, holdingUntil: 2) { connection in
+        try await connection.query("SELECT pg_sleep(0.02)")
       }
-      #expect(running.peak == 2)
+      #expect(peak == 2)
       let backends = try await pool.query(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+        """
+        SELECT count(*) FROM pg_stat_activity
+        WHERE datname = current_database() AND backend_type = 'client backend'
+        """
       ).single().decode(Int64.self)
       #expect(backends <= 2)
       #expect(pool.statistics == .init(idle: 2, leased: 0, connecting: 0, waiting: 0))
@@ -78,6 +68,12 @@ import WirebankPostgres
       try await pool.withConnection { _ in
         let error = await #expect(throws: PostgresError.self) { try await pool.query("SELECT 1") }
         #expect(error?.kind == .poolTimedOut)
+      }
+    }
+    // A waiter with time to spare, so that the cancellation, not the timeout, ends it.
+    let patient = PostgresPool.Options(maxConnections: 1, leaseTimeout: .seconds(60))
+    try await withPool(try await TestCluster.freshPool("pool", options: patient)) { pool in
+      try await pool.withConnection { _ in
         let waiter = Task { try await pool.query("SELECT 1") }
         try await waitUntil { pool.statistics.waiting == 1 }
         waiter.cancel()
@@ -128,7 +124,7 @@ import WirebankPostgres
       PostgresPool(
         configuration: configuration, options: .init(maxConnections: 3), logger: TestCluster.logger)
     ) { pool in
-      try await runConcurrently(pool, 3)
+      try await lease(pool, tasks: 3, holdingUntil: 3) { try await $0.query("SELECT 1") }
       #expect(pool.statistics.idle == 3)
       try await cluster.stop()
       let down = await #expect(throws: PostgresError.self) { try await pool.query("SELECT 1") }
@@ -139,6 +135,32 @@ import WirebankPostgres
       #expect(pool.statistics.leased == 0)
     }
     try await cluster.stop()
+  }
+
+  /// Runs `body` in `tasks` leases, each held until `together` were held at once (so the pool
+  /// opens that many connections however fast it connects); returns the most held at once.
+  @discardableResult
+  private func lease(
+    _ pool: PostgresPool, tasks: Int, holdingUntil together: Int,
+    _ body: @escaping @Sendable (PostgresConnection) async throws -> Void
+  ) async throws -> Int {
+    let held = Counter()
+    try await withThrowingTaskGroup(of: Void.self) { group in
+      for _ in 0..<tasks {
+        group.addTask {
+          try await pool.withConnection { connection in
+            held.increment()
+            try await waitUntil("\(together) connections leased at once") {
+              held.peak >= together
+            }
+            try await body(connection)
+            held.decrement()
+          }
+        }
+      }
+      try await group.waitForAll()
+    }
+    return held.peak
   }
 
   private func runConcurrently(_ pool: PostgresPool, _ count: Int) async throws {

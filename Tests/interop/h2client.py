@@ -79,6 +79,7 @@ class RawClient:
         self.flush()
         self.responses: dict[int, Response] = {}
         self.goaway = None
+        self.pings_answered = 0
         self.closed = False
 
     def close(self):
@@ -174,6 +175,8 @@ class RawClient:
             response.reset = event.error_code
         elif isinstance(event, h2.events.ConnectionTerminated):
             self.goaway = event
+        elif isinstance(event, h2.events.PingReceived):
+            self.pings_answered += 1  # h2 queued the ACK; flush() sends it
 
     def wait_closed(self, timeout=5.0) -> bool:
         """Reads until the server closes the connection; whether it did within `timeout`."""

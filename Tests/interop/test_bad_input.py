@@ -277,17 +277,19 @@ def test_keepalive_pings_a_silent_client_and_closes_when_unanswered():
 
 
 def test_a_client_answering_keepalive_pings_stays_connected():
-    server = WirebankServer("--keepalive-interval", "0.2", "--keepalive-timeout", "0.3",
+    # A timeout well above the interval, so that a stalled test process does not miss it.
+    server = WirebankServer("--keepalive-interval", "0.2", "--keepalive-timeout", "2",
                             "--idle-timeout", "0")
     try:
         client = h2client.RawClient(server.port)
-        deadline = time.monotonic() + 1.5
+        deadline = time.monotonic() + 3
         while time.monotonic() < deadline and not client.closed:
             try:
                 client.read_once(timeout=0.1)  # h2 answers PINGs by itself
             except socket.timeout:
                 pass
         assert not client.closed
+        assert client.pings_answered >= 3
         response = client.call(EMPTY_CALL, h2client.frame(b""))
         assert response.status == 0
         client.close()

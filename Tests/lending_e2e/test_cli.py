@@ -56,7 +56,9 @@ def test_up_serves_the_lending_client_and_stops_on_sigterm(up):
 
     def signed():
         shown = wirebank("lending", "get", id, *endpoints)
-        return shown.stdout if "AGREEMENT_CREATED" in shown.stdout else None
+        # The payout job moves the agreement to PAYMENT_PENDING right after it is created.
+        ready = "AGREEMENT_CREATED" in shown.stdout and "PAYMENT_PENDING" in shown.stdout
+        return shown.stdout if ready else None
 
     shown = wait_until(signed, 30, "the agreement", interval=0.1)
     assert "PTI_LIMIT: payment-to-income 10.07% <= limit 50.00%" in shown
