@@ -9,6 +9,7 @@
 #   NO_BUILD=1 RATE=50 DURATION=10 ./lending-statements.sh
 #
 # Environment: RATE (default 50/s), DURATION (default 10 s), SCRATCH (default .build-release),
+# BIN (the wirebank binary to run, default SCRATCH's release build; with NO_BUILD=1),
 # UP_ARGS (more options for `wirebank up`),
 # WORKDIR (default a fresh /tmp directory, removed), TOP (statements listed per database, 25).
 set -euo pipefail
@@ -21,7 +22,7 @@ SCRATCH="${SCRATCH:-.build-release}"
 TOP="${TOP:-25}"
 WORKDIR="${WORKDIR:-$(mktemp -d /tmp/lending-statements.XXXXXX)}"
 mkdir -p "$WORKDIR" && chmod 755 "$WORKDIR"
-bin="$root/$SCRATCH/release/wirebank"
+bin="${BIN:-$root/$SCRATCH/release/wirebank}"
 state="$WORKDIR/state"
 
 log() { printf '%s\n' "$*" >&2; }

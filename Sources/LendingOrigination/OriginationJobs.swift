@@ -107,73 +107,101 @@ struct OriginationJobs: Sendable {
       ])
   }
 
-  /// Asks the Product Engine for the agreement of an ACCEPTED application and records it. If the
-  /// application was cancelled after the Product Engine was asked, cancels the agreement there.
+  /// Asks the Product Engine for the agreement of an ACCEPTED application and records it.
+  ///
+  /// Started by the statement that accepted the application (see `agreementPayload`), the job
+  /// carries its request and reads nothing. Otherwise it reads the application: an ACCEPTED one
+  /// is asked for; a CANCELLED one without an agreement may have been asked for by an earlier
+  /// attempt (or by a dispatched one that never finished), so its agreement is asked for again,
+  /// which finds it (the Product Engine is idempotent on the application id), and cancelled. An
+  /// application cancelled while its agreement was being asked for is found so when the
+  /// agreement is recorded, and the next attempt cancels the agreement.
   func createAgreement(_ context: JobContext) async throws {
-    guard let id = applicationID(of: context) else { return }
-    // Recorded before the call, so that a cancellation racing with it knows to undo it.
-    var found = try await store.markAgreementRequested(id)
-    if found == nil { found = try await store.application(id) }
-    guard let application = found else {
-      context.logger.error("job names no known application; dropped")
+    let payload = context.job.payload
+    let request: ProductEngineCreateAgreementRequest
+    var cancelling: String?
+    if payload.first == 0 {
+      request = try ProductEngineCreateAgreementRequest(serializedBytes: payload.dropFirst())
+    } else {
+      guard let application = try await application(of: context) else { return }
+      switch application.status {
+      case .accepted: break
+      case .cancelled where application.agreementID == nil:
+        cancelling = application.cancelReason ?? ""
+      default: return
+      }
+      request = Self.agreementRequest(for: application)
+    }
+    guard let id = UUID(uuidString: request.applicationId) else {
+      context.logger.error("job names no application; dropped")
       return
     }
-    let undo =
-      application.status == .cancelled && application.agreementRequested
-      && application.agreementID == nil
-    guard application.status == .accepted || undo else { return }
-    let agreementID = try await requestAgreement(for: application, logger: context.logger)
+    let agreementID = try await requestAgreement(
+      request, cancelling: cancelling, logger: context.logger)
+    let undo = cancelling != nil
     let now = self.now
     if !undo,
       try await context.complete(
-        with: OriginationStore.recordAgreement(application.id, agreementID: agreementID, at: now),
+        with: OriginationStore.recordAgreement(id, agreementID: agreementID, at: now),
         onlyIfReturning: true) != nil
     {
       context.logger.info(
         "agreement created",
-        metadata: ["application_id": "\(application.idString)", "agreement_id": "\(agreementID)"])
+        metadata: ["application_id": "\(request.applicationId)", "agreement_id": "\(agreementID)"])
       return
     }
     // The application left ACCEPTED meanwhile (or was cancelled before): decide under a lock.
     let recorded = try await context.complete { transaction in
       if undo {
-        try await store.recordCancelledAgreement(
-          application.id, agreementID: agreementID, in: transaction)
+        try await store.recordCancelledAgreement(id, agreementID: agreementID, in: transaction)
         return false
       }
-      let statement = OriginationStore.recordAgreement(
-        application.id, agreementID: agreementID, at: now)
+      let statement = OriginationStore.recordAgreement(id, agreementID: agreementID, at: now)
       if !(try await transaction.query(statement).isEmpty) { return true }
       guard
-        let current = try await store.application(application.id, locking: true, in: transaction),
+        let current = try await store.application(id, locking: true, in: transaction),
         current.status == .cancelled
       else { return false }
-      // Rolls back; the next attempt takes the undo path and cancels the agreement.
+      // Rolls back; the next attempt reads the application and cancels the agreement.
       throw CancelledWhileCreating()
     }
     if recorded || undo {
       context.logger.info(
         recorded ? "agreement created" : "agreement of a cancelled application cancelled",
-        metadata: ["application_id": "\(application.idString)", "agreement_id": "\(agreementID)"])
+        metadata: ["application_id": "\(request.applicationId)", "agreement_id": "\(agreementID)"])
     }
   }
 
-  private func requestAgreement(for application: ApplicationRecord, logger: Logger) async throws
-    -> String
+  /// The request for the agreement of `application`.
+  static func agreementRequest(for application: ApplicationRecord)
+    -> ProductEngineCreateAgreementRequest
   {
     var request = ProductEngineCreateAgreementRequest()
     request.applicationId = application.idString
     request.applicant = application.applicant
     request.terms = application.terms
+    return request
+  }
+
+  /// What a dispatched `accepted_applications_to_pe` job starts with: a zero byte and its
+  /// request (the stored payload, the application id as text, holds no U+0000).
+  static func agreementPayload(for application: ApplicationRecord) -> [UInt8]? {
+    (try? agreementRequest(for: application).serializedBytes()).map { [0] + $0 }
+  }
+
+  /// Asks for the agreement `request` names; with `cancelling`, the reason its application was
+  /// cancelled, then cancels it.
+  private func requestAgreement(
+    _ request: ProductEngineCreateAgreementRequest, cancelling reason: String?, logger: Logger
+  ) async throws -> String {
     let response = try await productEngine.createAgreement(request, options: callOptions)
     guard let agreementID = response.agreement?.agreementId, !agreementID.isEmpty else {
       throw RPCError(.internalError, "the Product Engine answered without an agreement id")
     }
-    guard application.status == .cancelled else { return agreementID }
-    // The application was cancelled after the Product Engine was asked: undo the agreement.
+    guard let reason else { return agreementID }
     var cancel = ProductEngineCancelAgreementRequest()
     cancel.agreementId = agreementID
-    cancel.reason = "application cancelled: \(application.cancelReason ?? "")"
+    cancel.reason = "application cancelled: \(reason)"
     do {
       _ = try await productEngine.cancelAgreement(cancel, options: callOptions)
     } catch let error as RPCError where error.code == .failedPrecondition {

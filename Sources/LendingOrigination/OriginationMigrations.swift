@@ -71,5 +71,12 @@ public enum OriginationMigrations {
           ALTER COLUMN term_months TYPE origination_term,
           ALTER COLUMN status TYPE origination_status;
         """),
+    Migration(
+      version: 3, name: "no agreement-requested flag",
+      sql: """
+        -- The agreement job no longer marks an application before asking the Product Engine: a
+        -- cancelled application without an agreement has it asked for and cancelled instead.
+        ALTER TABLE applications DROP COLUMN agreement_requested;
+        """),
   ]
 }

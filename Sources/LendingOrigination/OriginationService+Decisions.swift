@@ -25,10 +25,10 @@ extension OriginationService {
           at: now,
           enqueueingIfAccepted: [
             OriginationJobs.job(OriginationJobs.toProductEngine, application: id, queue: jobQueue)
-          ])
+          ], startingPayload: OriginationJobs.agreementPayload(for:))
       } catch let error as PostgresError
         where error.code == .uniqueViolation
-          && error.constraintName == "applications_decision_id_key"
+        && error.constraintName == "applications_decision_id_key"
       {
         throw RPCError.detailed(
           .alreadyExists, "this decision id was recorded for another application",

@@ -12,7 +12,6 @@ struct ApplicationRecord: Sendable {
   var terms: LendingLoanTerms
   var status: ApplicationStatus
   var decision: ScoringDecision?
-  var agreementRequested: Bool
   var agreementID: String?
   var cancelReason: String?
   var metadata: [String: String]
@@ -61,7 +60,7 @@ struct NewApplication: Sendable {
       id: id, seq: 0, applicant: applicant,
       terms: OriginationStore.storedTerms(
         terms.productCode, principal.amountMinor, principal.currency, terms.termMonths),
-      status: .new, decision: nil, agreementRequested: false, agreementID: nil,
+      status: .new, decision: nil, agreementID: nil,
       cancelReason: nil, metadata: metadata, createdAt: now, updatedAt: now)
   }
 
@@ -183,11 +182,13 @@ struct OriginationStore: Sendable {
 
   /// Stores Scoring's decision on an application that has none yet, in one statement: an
   /// application awaiting it takes `outcome`, one cancelled meanwhile keeps its status, and
-  /// `jobs` are enqueued when the result is ACCEPTED. Returns the status, or nil when nothing
+  /// `jobs` are enqueued when the result is ACCEPTED (a job dispatched here starts with
+  /// `startingPayload` of the application as stored). Returns the status, or nil when nothing
   /// was stored (no such application, or a decision is recorded already).
   func recordDecision(
     _ id: UUID, decision: ScoringDecision, outcome: ApplicationStatus, at now: Date,
-    enqueueingIfAccepted jobs: [NewJob]
+    enqueueingIfAccepted jobs: [NewJob],
+    startingPayload: (ApplicationRecord) -> [UInt8]? = { _ in nil }
   ) async throws -> ApplicationStatus? {
     let awaiting = PostgresArray(ApplicationStatus.awaitingDecision.map(\.rawValue))
     let rows = try await JobQueue.enqueue(
@@ -197,8 +198,12 @@ struct OriginationStore: Sendable {
           decision_id = \(decision.decisionId), updated_at = \(now),
           status = CASE WHEN status = ANY(\(awaiting)) THEN \(outcome.rawValue) ELSE status END
         WHERE application_id = \(id) AND decision_id IS NULL
-        RETURNING status, status = \(ApplicationStatus.accepted.rawValue) AS accepted
-        """, whenTrue: "accepted", pool: pool, dispatcher: dispatcher)
+        RETURNING \(unsafeSQL: Self.columns),
+          status = \(ApplicationStatus.accepted.rawValue) AS accepted
+        """, whenTrue: "accepted", pool: pool, dispatcher: dispatcher,
+      startingPayload: { rows in
+        (try? rows.first.map(Self.application(from:))).flatMap { $0.flatMap(startingPayload) }
+      })
     return try rows.first.map { try Self.status($0.decode(String.self, column: "status")) }
   }
 
@@ -212,18 +217,6 @@ struct OriginationStore: Sendable {
         cancel_reason = \(reason), updated_at = \(now)
       WHERE application_id = \(id)
       """)
-  }
-
-  /// Notes that the Product Engine is about to be asked for an agreement (only when ACCEPTED);
-  /// returns the application so marked, or nil when it is not ACCEPTED.
-  func markAgreementRequested(_ id: UUID) async throws -> ApplicationRecord? {
-    try await pool.query(
-      """
-      UPDATE applications SET agreement_requested = true
-      WHERE application_id = \(id) AND status = \(ApplicationStatus.accepted.rawValue)
-      RETURNING \(unsafeSQL: Self.columns)
-      """
-    ).first.map(Self.application(from:))
   }
 
   /// The statement ACCEPTED → AGREEMENT_CREATED with the agreement's id; it returns a row when
@@ -249,7 +242,7 @@ struct OriginationStore: Sendable {
 
   static let columns = """
     application_id, seq, applicant, product_code, principal_minor, currency, term_months,
-    status, decision, agreement_requested, agreement_id, cancel_reason, metadata_keys,
+    status, decision, agreement_id, cancel_reason, metadata_keys,
     metadata_values, created_at, updated_at
     """
 
@@ -275,7 +268,6 @@ struct OriginationStore: Sendable {
       decision: try row.decode([UInt8]?.self, column: "decision").map {
         try ScoringDecision(serializedBytes: $0)
       },
-      agreementRequested: try row.decode(Bool.self, column: "agreement_requested"),
       agreementID: try row.decode(String?.self, column: "agreement_id"),
       cancelReason: try row.decode(String?.self, column: "cancel_reason"),
       metadata: Dictionary(zip(keys, values), uniquingKeysWith: { first, _ in first }),

@@ -60,16 +60,24 @@ extension JobDispatcher {
 
   /// Runs `body`, which enqueues `jobs` in one autocommitted statement, with a slot reserved for
   /// them when they can start at once; `body` returns the id the statement gave the job so
-  /// dispatched (nil when it enqueued nothing), and the job then starts.
+  /// dispatched (nil when it enqueued nothing), and the job then starts, with the payload
+  /// `startingPayload` gives for the result, if any, instead of the stored one.
   static func dispatching<Result>(
     _ jobs: [NewJob], on dispatcher: JobDispatcher?,
+    startingPayload: (Result) -> [UInt8]? = { _ in nil },
     _ body: (DispatchSlot?) async throws -> (Result, dispatched: Int64?)
   ) async throws -> Result {
     let slot = dispatcher?.reserve(jobs)
     do {
       let (result, id) = try await body(slot)
       if let slot {
-        if let id { slot.worker.start(slot.job, id: id) } else { slot.worker.unreserveSlot() }
+        if let id {
+          var job = slot.job
+          if let payload = startingPayload(result) { job.payload = payload }
+          slot.worker.start(job, id: id)
+        } else {
+          slot.worker.unreserveSlot()
+        }
       }
       return result
     } catch {

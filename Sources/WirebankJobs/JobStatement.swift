@@ -115,14 +115,20 @@ extension JobQueue {
   /// Like `enqueue(_:along:pool:)`, but enqueues `jobs` only when a returned row has `true` in
   /// its boolean column `flag` (a name of lowercase letters and underscores), so that one
   /// statement serves a change whose follow-ups depend on what it found.
+  ///
+  /// A job dispatched to the worker here starts with `startingPayload(rows)` instead of its
+  /// stored payload, when that is not nil: what its first attempt would otherwise read back
+  /// from the rows just changed. A job that a worker claims (queued, or rescued after a crash)
+  /// always gets the stored payload.
   /// - Throws: `PostgresError`.
   @discardableResult
   public static func enqueue(
     _ jobs: [NewJob], along statement: PostgresQuery, whenTrue flag: String, pool: PostgresPool,
-    dispatcher: JobDispatcher? = nil
+    dispatcher: JobDispatcher? = nil, startingPayload: (PostgresRows) -> [UInt8]? = { _ in nil }
   ) async throws -> PostgresRows {
     try await run(
-      jobs, JobStatement(work: statement), whenTrue: flag, pool: pool, dispatcher: dispatcher)
+      jobs, JobStatement(work: statement), whenTrue: flag, pool: pool, dispatcher: dispatcher,
+      startingPayload: startingPayload)
   }
 
   /// Like `enqueue(_:along:whenTrue:pool:)`, for a change of several steps in one statement:
@@ -150,9 +156,11 @@ extension JobQueue {
   /// Runs the statement on `pool`, dispatching its job when `dispatcher` can.
   private static func run(
     _ jobs: [NewJob], _ statement: JobStatement, whenTrue flag: String? = nil,
-    pool: PostgresPool, dispatcher: JobDispatcher?
+    pool: PostgresPool, dispatcher: JobDispatcher?,
+    startingPayload: (PostgresRows) -> [UInt8]? = { _ in nil }
   ) async throws -> PostgresRows {
-    try await JobDispatcher.dispatching(jobs, on: dispatcher) { slot in
+    try await JobDispatcher.dispatching(jobs, on: dispatcher, startingPayload: startingPayload) {
+      slot in
       let rows = try await pool.query(alongQuery(jobs, statement, whenTrue: flag, slot: slot))
       return (rows, try JobDispatcher.dispatchedID(in: rows, slot: slot))
     }

@@ -230,29 +230,38 @@ import WirebankRPC
     try await lending.checkInvariants()
   }
 
-  @Test func cancellingAnAcceptedApplicationUndoesItsAgreement() async throws {
+  /// An ACCEPTED application cancelled while its agreement job asks the Product Engine: the
+  /// agreement is created, then cancelled. Whether the job then finds the application cancelled
+  /// when it records the agreement, or its answer is lost and the retry cannot know whether the
+  /// first attempt reached the Product Engine, the retry asks again (finding the agreement) and
+  /// cancels it, and the application keeps its id.
+  @Test(arguments: [false, true])
+  func cancellingAnAcceptedApplicationUndoesItsAgreement(answerLost: Bool) async throws {
     let lending = try await LendingHarness.start()
     defer { Task { await lending.shutdown() } }
-    // The agreement job asks the Product Engine; its answer is held while the client cancels.
     lending.toEngine.hold(["CreateAgreement"])
-    let submitted = try await lending.origination.submitApplication(Fixtures.submission("900001"))
+    let submitted = try await lending.origination.submitApplication(
+      Fixtures.submission(answerLost ? "900002" : "900001"))
     let id = submitted.application?.applicationId ?? ""
     try await eventually("agreement requested") { lending.toEngine.waiting("CreateAgreement") == 1 }
     #expect(try await lending.application(id).status == .accepted)
+    if answerLost { lending.toEngine.loseResponses(of: "CreateAgreement", count: 1) }
     var cancel = OriginationCancelApplicationRequest()
     cancel.applicationId = id
     cancel.reason = "found a better offer"
     #expect(try await lending.origination.cancelApplication(cancel).status == .cancelled)
     lending.toEngine.release()
-    try await eventually("agreement cancelled") {
-      try await lending.count(
-        lending.enginePool, "SELECT count(*) FROM agreements WHERE status = 'CANCELLED'") == 1
-    }
     try await eventually("agreement job done") {
       try await lending.succeededOriginationJobs("accepted_applications_to_pe") == 1
     }
+    let agreements = try await lending.enginePool.query(
+      "SELECT agreement_id::text, status FROM agreements WHERE application_id = \(id)"
+    ).map { try $0.decode((String, String).self) }
+    #expect(agreements.count == 1 && agreements.first?.1 == "CANCELLED")
     let application = try await lending.application(id)
     #expect(application.status == .cancelled && application.cancelReason == "found a better offer")
+    #expect(application.agreementId == agreements.first?.0)
+    #expect(lending.toEngine.calls("CreateAgreement") == 2)
     try await lending.checkInvariants()
   }
 }

@@ -11,11 +11,12 @@ import WirebankPostgres
   /// A worker of `concurrency` that runs `handler` for kind "effect", served by `dispatcher`.
   static func worker(
     _ pool: PostgresPool, _ dispatcher: JobDispatcher, concurrency: Int,
-    claimSpacing: Duration = .zero, _ handler: @escaping JobHandler
+    claimSpacing: Duration = .zero, retryBackoff: Backoff? = nil, _ handler: @escaping JobHandler
   ) -> JobWorker {
     var configuration = JobWorker.Configuration()
     configuration.concurrency = concurrency
     configuration.claimSpacing = claimSpacing
+    if let retryBackoff { configuration.retryBackoff = retryBackoff }
     configuration.sweepInterval = .seconds(30)
     return JobWorker(
       pool: pool, configuration: configuration, handlers: ["effect": handler],
@@ -67,6 +68,42 @@ import WirebankPostgres
         _ = try await Self.enqueue("elsewhere", 2, pool: pool, dispatcher: dispatcher)
         #expect(try await jobCount(pool, state: .pending) == 1)
       }
+    }
+  }
+
+  /// A dispatched job starts with the payload built from the rows of the statement that enqueued
+  /// it; its retry, claimed from the queue, gets the payload stored.
+  @Test func aDispatchedJobStartsWithItsStartingPayloadAndARetryWithTheStoredOne() async throws {
+    struct Flaky: Error {}
+    try await withJobsPool { pool in
+      try await pool.query("CREATE TABLE effects (id int8 PRIMARY KEY)")
+      let dispatcher = JobDispatcher()
+      let payloads = Mutex<[[UInt8]]>([])
+      let backoff = Backoff(initial: .milliseconds(10), maximum: .milliseconds(10))
+      let worker = Self.worker(pool, dispatcher, concurrency: 4, retryBackoff: backoff) {
+        context in
+        let count = payloads.withLock {
+          $0.append(context.job.payload)
+          return $0.count
+        }
+        if count == 1 { throw Flaky() }
+      }
+      try await whileRunning([worker]) {
+        try await eventually("the claim loop to be idle") {
+          worker.counters.sweeps.load(ordering: .relaxed) >= 1 && worker.wake.isWaiting
+        }
+        try await JobQueue.enqueue(
+          [NewJob(kind: "effect", payload: [7])],
+          along: "INSERT INTO effects VALUES (42) RETURNING id, true AS fresh", whenTrue: "fresh",
+          pool: pool, dispatcher: dispatcher,
+          startingPayload: { rows in
+            (try? rows.single().decode(Int64.self, column: "id")).map { [UInt8($0)] }
+          })
+        try await eventually("the retry succeeded") {
+          try await jobCount(pool, state: .succeeded) == 1
+        }
+      }
+      #expect(payloads.withLock { $0 } == [[42], [7]])
     }
   }
 
