@@ -8,7 +8,9 @@ import WirebankRPC
 /// Origination's durable jobs, enqueued in the transaction of the state change that needs them
 /// and retried with back-off until the peer has answered:
 /// - `applications_to_scoring`: NEW → SCORING once Scoring acknowledged the application;
-/// - `accepted_applications_to_pe`: ACCEPTED → AGREEMENT_CREATED with the agreement's id.
+/// - `accepted_applications_to_pe`: ACCEPTED → AGREEMENT_CREATED with the agreement's id, or,
+///   for an application cancelled meanwhile, the agreement an attempt may have created
+///   cancelled.
 ///
 /// Both peers are idempotent on the application id, so a job that runs twice (its worker died
 /// after the call) asks again and gets the same answer.
@@ -111,11 +113,11 @@ struct OriginationJobs: Sendable {
   ///
   /// Started by the statement that accepted the application (see `agreementPayload`), the job
   /// carries its request and reads nothing. Otherwise it reads the application: an ACCEPTED one
-  /// is asked for; a CANCELLED one without an agreement may have been asked for by an earlier
-  /// attempt (or by a dispatched one that never finished), so its agreement is asked for again,
-  /// which finds it (the Product Engine is idempotent on the application id), and cancelled. An
-  /// application cancelled while its agreement was being asked for is found so when the
-  /// agreement is recorded, and the next attempt cancels the agreement.
+  /// is asked for. A CANCELLED one without an agreement is left alone on the job's first start;
+  /// after an attempt that may have asked (`Job.mayHaveRunBefore`) its agreement is asked for
+  /// again, which finds it (the Product Engine is idempotent on the application id), and
+  /// cancelled. An application cancelled while its agreement was being asked for is found so
+  /// when the agreement is recorded, and the next attempt cancels the agreement.
   func createAgreement(_ context: JobContext) async throws {
     let payload = context.job.payload
     let request: ProductEngineCreateAgreementRequest
@@ -126,7 +128,7 @@ struct OriginationJobs: Sendable {
       guard let application = try await application(of: context) else { return }
       switch application.status {
       case .accepted: break
-      case .cancelled where application.agreementID == nil:
+      case .cancelled where application.agreementID == nil && context.job.mayHaveRunBefore:
         cancelling = application.cancelReason ?? ""
       default: return
       }
@@ -136,8 +138,10 @@ struct OriginationJobs: Sendable {
       context.logger.error("job names no application; dropped")
       return
     }
-    let agreementID = try await requestAgreement(
-      request, cancelling: cancelling, logger: context.logger)
+    guard
+      let agreementID = try await requestAgreement(
+        request, cancelling: cancelling, logger: context.logger)
+    else { return }
     let undo = cancelling != nil
     let now = self.now
     if !undo,
@@ -190,11 +194,22 @@ struct OriginationJobs: Sendable {
   }
 
   /// Asks for the agreement `request` names; with `cancelling`, the reason its application was
-  /// cancelled, then cancels it.
+  /// cancelled, then cancels it. Nil when cancelling and the Product Engine refuses to create
+  /// the agreement: it answers with one it has before it checks anything else, so none exists.
   private func requestAgreement(
     _ request: ProductEngineCreateAgreementRequest, cancelling reason: String?, logger: Logger
-  ) async throws -> String {
-    let response = try await productEngine.createAgreement(request, options: callOptions)
+  ) async throws -> String? {
+    let response: ProductEngineCreateAgreementResponse
+    do {
+      response = try await productEngine.createAgreement(request, options: callOptions)
+    } catch let error as RPCError
+      where reason != nil && [.invalidArgument, .failedPrecondition].contains(error.code)
+    {
+      logger.info(
+        "no agreement to cancel: the Product Engine has none and would create none",
+        metadata: ["application_id": "\(request.applicationId)", "error": "\(error)"])
+      return nil
+    }
     guard let agreementID = response.agreement?.agreementId, !agreementID.isEmpty else {
       throw RPCError(.internalError, "the Product Engine answered without an agreement id")
     }
@@ -222,7 +237,8 @@ struct OriginationJobs: Sendable {
     return application
   }
 
-  /// The application a job names: as text, or in the request it carries.
+  /// The application a job names: as text, or in the Scoring request it carries (a carried
+  /// agreement request is read by `createAgreement` itself).
   private func applicationID(of context: JobContext) -> UUID? {
     let payload = context.job.payload
     let text =

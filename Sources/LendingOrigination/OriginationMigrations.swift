@@ -71,12 +71,9 @@ public enum OriginationMigrations {
           ALTER COLUMN term_months TYPE origination_term,
           ALTER COLUMN status TYPE origination_status;
         """),
-    Migration(
-      version: 3, name: "no agreement-requested flag",
-      sql: """
-        -- The agreement job no longer marks an application before asking the Product Engine: a
-        -- cancelled application without an agreement has it asked for and cancelled instead.
-        ALTER TABLE applications DROP COLUMN agreement_requested;
-        """),
   ]
+  // `applications.agreement_requested` (migration 1) is no longer read or written: the
+  // agreement job tells from `Job.mayHaveRunBefore` whether an earlier attempt may have asked
+  // the Product Engine. It stays until no Origination that reads it can be running, and goes
+  // in a later migration.
 }

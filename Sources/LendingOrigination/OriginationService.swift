@@ -111,8 +111,8 @@ public struct OriginationService: Origination.ServiceProtocol {
         case .cancelled:
           return application.proto
         case .new, .scoring, .accepted:
-          // An ACCEPTED application's agreement job sees the cancellation and, if it already
-          // asked the Product Engine, cancels the agreement there.
+          // An ACCEPTED application's agreement job sees the cancellation and, if it may have
+          // asked the Product Engine already, asks again and cancels the agreement it gets.
           try await store.cancel(
             id, reason: String(request.reason.prefix(1000)), at: now, in: transaction)
           logger.info(

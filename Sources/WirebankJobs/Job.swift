@@ -49,6 +49,10 @@ public struct Job: Sendable, Hashable {
   public var uniqueKey: String?
   /// When it was enqueued.
   public var createdAt: Date
+  /// Whether an earlier attempt may have run part of the handler: it failed, its worker stopped
+  /// during it, or its worker was lost. False the first time a job starts, so a handler whose
+  /// effects elsewhere cannot be read back knows that nothing of it happened yet.
+  public var mayHaveRunBefore = false
 }
 
 /// Where a job is in its life.

@@ -154,14 +154,16 @@ extension JobWorker {
     await release(left)
   }
 
-  /// Puts jobs this worker holds but will not run back in the queue, without using an attempt.
+  /// Puts jobs this worker holds but has not started back in the queue, without using an
+  /// attempt.
   private func release(_ jobs: [Job]) async {
     for job in jobs {
       _ = inFlight.withLock { $0.removeValue(forKey: job.id) }
       // Runs even though the worker's task is cancelled.
       let pool = self.pool
       let outcome = await Task {
-        try await JobClaims.release(id: job.id, attempt: Int32(job.attempt), pool: pool)
+        try await JobClaims.release(
+          id: job.id, attempt: Int32(job.attempt), started: false, pool: pool)
       }.result
       if case .failure(let error) = outcome {
         logger.warning(

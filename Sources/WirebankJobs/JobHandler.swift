@@ -92,7 +92,7 @@ extension JobWorker {
       // Record the outcome even when this task is cancelled (the worker is stopping).
       let outcome = await Task {
         if cancelled {
-          try await JobClaims.release(id: job.id, attempt: attempt, pool: pool)
+          try await JobClaims.release(id: job.id, attempt: attempt, started: true, pool: pool)
           return nil as JobState?
         }
         return try await JobClaims.fail(

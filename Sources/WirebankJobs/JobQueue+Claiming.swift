@@ -55,7 +55,8 @@ enum JobClaims {
           locked_by = \(worker)
         FROM candidates WHERE job.id = candidates.id
         RETURNING job.id, job.kind, job.payload, job.attempts, job.max_attempts, job.unique_key,
-                  job.created_at, job.state, job.last_error LIKE 'lease expired%' AS expired),
+                  job.created_at, job.state, job.last_error LIKE 'lease expired%' AS expired,
+                  job.last_error IS NOT NULL AS ran_before),
       next_due AS (
         -- This statement's snapshot still shows the claimed rows as due: leave them out.
         SELECT EXTRACT(EPOCH FROM min(available_at) - now())::float8 AS seconds
@@ -63,12 +64,13 @@ enum JobClaims {
         WHERE queue = \(queue) AND state IN ('pending', 'running') AND kind = ANY(\(kinds))
           AND id NOT IN (SELECT id FROM candidates))
       SELECT claimed.id, claimed.kind, claimed.payload, claimed.attempts, claimed.max_attempts,
-        claimed.unique_key, claimed.created_at, claimed.state, claimed.expired, next_due.seconds
+        claimed.unique_key, claimed.created_at, claimed.state, claimed.expired, claimed.ran_before,
+        next_due.seconds
       FROM next_due LEFT JOIN claimed ON true
       """)
     var claimed = Claimed()
     for row in rows {
-      if let seconds = try row.decode(Double?.self, at: 9), seconds.isFinite {
+      if let seconds = try row.decode(Double?.self, at: 10), seconds.isFinite {
         claimed.nextDue = .milliseconds(max(0, Int64(seconds * 1000)))
       }
       // With nothing claimed the one row carries only the next due time.
@@ -83,7 +85,8 @@ enum JobClaims {
       claimed.jobs.append(
         Job(
           id: id, kind: kind, payload: payload, attempt: Int(attempt),
-          maxAttempts: Int(maxAttempts), uniqueKey: uniqueKey, createdAt: createdAt))
+          maxAttempts: Int(maxAttempts), uniqueKey: uniqueKey, createdAt: createdAt,
+          mayHaveRunBefore: try row.decode(Bool?.self, at: 9) ?? false))
     }
     return claimed
   }
@@ -129,12 +132,16 @@ enum JobClaims {
     return try rows.first.flatMap { JobState(rawValue: try $0.decode(String.self)) }
   }
 
-  /// Gives an attempt back unused (the worker is shutting down): pending now, attempt not counted.
-  static func release(id: Int64, attempt: Int32, pool: PostgresPool) async throws {
+  /// Gives an attempt back (the worker is shutting down): pending now, attempt not counted. An
+  /// attempt whose handler `started` is recorded as interrupted, so that the next attempt knows
+  /// it may have run before (`Job.mayHaveRunBefore`).
+  static func release(id: Int64, attempt: Int32, started: Bool, pool: PostgresPool) async throws {
     try await pool.query(
       """
       UPDATE wirebank_jobs SET state = 'pending', attempts = attempts - 1,
-        available_at = now(), locked_by = NULL
+        available_at = now(), locked_by = NULL,
+        last_error = CASE WHEN \(started)
+          THEN 'interrupted: the worker stopped during attempt ' || attempts ELSE last_error END
       WHERE id = \(id) AND attempts = \(attempt) AND state = 'running'
       """)
   }

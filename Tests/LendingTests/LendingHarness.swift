@@ -140,6 +140,18 @@ final class LendingHarness: Sendable {
   }
 
   /// Takes Scoring out of Origination's reach and submits an application, which stays NEW.
+  /// Enqueues Origination's job `kind` for application `id` in `transaction`, naming the
+  /// application as text (as a job claimed from the queue, or an older Origination's, does).
+  static func enqueueOriginationJob(
+    _ kind: String, application id: String, runAt: Date? = nil,
+    in transaction: PostgresTransaction
+  ) async throws {
+    try await JobQueue.enqueue(
+      NewJob(
+        kind: kind, payload: Array(id.utf8), queue: OriginationRuntime.defaultJobQueue,
+        uniqueKey: "\(kind):\(id)", runAt: runAt), in: transaction)
+  }
+
   func submitWhileScoringIsDown(_ number: String) async throws -> OriginationApplication {
     toScoring.setDown(true)
     let submitted = try await origination.submitApplication(Fixtures.submission(number))

@@ -60,11 +60,8 @@ import WirebankPostgres
     try await lending.originationPool.withTransaction { transaction in
       try await transaction.query(
         "DELETE FROM wirebank_jobs WHERE kind = 'applications_to_scoring'")
-      try await JobQueue.enqueue(
-        NewJob(
-          kind: "applications_to_scoring", payload: Array(id.utf8),
-          queue: OriginationRuntime.defaultJobQueue,
-          uniqueKey: "applications_to_scoring:\(id)"), in: transaction)
+      try await LendingHarness.enqueueOriginationJob(
+        "applications_to_scoring", application: id, in: transaction)
     }
     lending.toScoring.setDown(false)
     #expect(try await lending.waitUntilFinal([id]).first?.status == .agreementCreated)

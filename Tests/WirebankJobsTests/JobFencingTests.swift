@@ -29,7 +29,7 @@ import WirebankPostgres
       let failed = try await JobClaims.fail(
         id: id, attempt: 1, error: "late", retryIn: .zero, pool: pool)
       #expect(failed == nil)
-      try await JobClaims.release(id: id, attempt: 1, pool: pool)
+      try await JobClaims.release(id: id, attempt: 1, started: true, pool: pool)
       #expect(try await JobQueue.status(of: id, pool: pool)?.state == .running)
 
       // Worker b's own completion counts.
@@ -42,6 +42,47 @@ import WirebankPostgres
           == JobQueue.Status(
             state: .succeeded, attempts: 2,
             lastError: "lease expired: the worker of attempt 1 was lost"))
+    }
+  }
+
+  /// A job's first start says nothing ran before; after a failure, an attempt its stopping
+  /// worker gave back (which does not count as an attempt), or a lost worker, it says something
+  /// may have. Giving back a job whose handler never started leaves it as it was.
+  @Test func anAttemptKnowsWhetherAnEarlierOneMayHaveRun() async throws {
+    try await withJobsPool { pool in
+      let id = try #require(
+        try await pool.withTransaction { try await JobQueue.enqueue(NewJob(kind: "k"), in: $0) })
+      func claim(lease: Duration = .seconds(30)) async throws -> Job {
+        try #require(
+          try await JobClaims.claim(
+            queue: "default", kinds: ["k"], limit: 1, lease: lease, worker: "a", pool: pool
+          ).jobs.first)
+      }
+      var job = try await claim()
+      #expect(job.attempt == 1 && !job.mayHaveRunBefore)
+      try await JobClaims.release(id: id, attempt: 1, started: false, pool: pool)
+      job = try await claim()
+      #expect(job.attempt == 1 && !job.mayHaveRunBefore)
+      try await JobClaims.release(id: id, attempt: 1, started: true, pool: pool)
+      job = try await claim(lease: .milliseconds(1))
+      #expect(job.attempt == 1 && job.mayHaveRunBefore)
+      var rescued: Job?
+      try await eventually("the lease expires and the job is claimed again") {
+        rescued = try await JobClaims.claim(
+          queue: "default", kinds: ["k"], limit: 1, lease: .seconds(30), worker: "b", pool: pool
+        ).jobs.first
+        return rescued != nil
+      }
+      #expect(rescued?.attempt == 2 && rescued?.mayHaveRunBefore == true)
+
+      let fresh = try #require(
+        try await pool.withTransaction { try await JobQueue.enqueue(NewJob(kind: "k"), in: $0) })
+      job = try await claim()
+      #expect(job.id == fresh && !job.mayHaveRunBefore)
+      _ = try await JobClaims.fail(
+        id: fresh, attempt: 1, error: "boom", retryIn: .zero, pool: pool)
+      job = try await claim()
+      #expect(job.id == fresh && job.attempt == 2 && job.mayHaveRunBefore)
     }
   }
 
