@@ -202,7 +202,10 @@ struct OriginationStore: Sendable {
           status = \(ApplicationStatus.accepted.rawValue) AS accepted
         """, whenTrue: "accepted", pool: pool, dispatcher: dispatcher,
       startingPayload: { rows in
-        (try? rows.first.map(Self.application(from:))).flatMap { $0.flatMap(startingPayload) }
+        // A row that cannot be read leaves the job its stored payload: it reads the application.
+        guard let row = rows.first, let application = try? Self.application(from: row)
+        else { return nil }
+        return startingPayload(application)
       })
     return try rows.first.map { try Self.status($0.decode(String.self, column: "status")) }
   }
