@@ -83,7 +83,8 @@ public struct OriginationApplication: ProtobufMessage {
   public var status: OriginationApplicationStatus = OriginationApplicationStatus(protoValue: 0)
   /// Scoring's decision, once reported.
   public var decision: ScoringDecision? = nil
-  /// Product Engine agreement id; set in AGREEMENT_CREATED.
+  /// Product Engine agreement id; set in AGREEMENT_CREATED, and in CANCELLED when an agreement
+  /// created while the application was being cancelled was cancelled with it.
   public var agreementId: String = ""
   /// Why it was cancelled; set in CANCELLED.
   public var cancelReason: String = ""
