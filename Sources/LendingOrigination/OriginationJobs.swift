@@ -4,6 +4,7 @@ import WirebankContracts
 import WirebankJobs
 import WirebankPostgres
 import WirebankRPC
+import WirebankServiceSupport
 
 /// Origination's durable jobs, enqueued in the transaction of the state change that needs them
 /// and retried with back-off until the peer has answered:
@@ -39,7 +40,7 @@ struct OriginationJobs: Sendable {
   /// attempt reads nothing.
   static func scoringJob(_ application: ApplicationRecord, queue: String) throws -> NewJob {
     var job = job(toScoring, application: application.id, queue: queue)
-    job.payload = [0] + (try scoringRequest(for: application).serializedBytes())
+    job.payload = try CarriedMessage.payload(scoringRequest(for: application))
     return job
   }
 
@@ -86,8 +87,10 @@ struct OriginationJobs: Sendable {
   func sendToScoring(_ context: JobContext) async throws {
     let payload = context.job.payload
     let (id, request): (UUID, ScoringScoreApplicationRequest)
-    if payload.first == 0, context.job.attempt == 1 {
-      request = try ScoringScoreApplicationRequest(serializedBytes: payload.dropFirst())
+    if context.job.attempt == 1,
+      let message = try CarriedMessage.message(ScoringScoreApplicationRequest.self, in: payload)
+    {
+      request = message
       guard let carried = UUID(uuidString: request.applicationId) else {
         context.logger.error("job names no application; dropped")
         return
@@ -122,8 +125,10 @@ struct OriginationJobs: Sendable {
     let payload = context.job.payload
     let request: ProductEngineCreateAgreementRequest
     var cancelling: String?
-    if payload.first == 0 {
-      request = try ProductEngineCreateAgreementRequest(serializedBytes: payload.dropFirst())
+    if let message = try CarriedMessage.message(
+      ProductEngineCreateAgreementRequest.self, in: payload)
+    {
+      request = message
     } else {
       guard let application = try await application(of: context) else { return }
       switch application.status {
@@ -190,7 +195,7 @@ struct OriginationJobs: Sendable {
   /// What a dispatched `accepted_applications_to_pe` job starts with: a zero byte and its
   /// request (the stored payload, the application id as text, holds no U+0000).
   static func agreementPayload(for application: ApplicationRecord) -> [UInt8]? {
-    (try? agreementRequest(for: application).serializedBytes()).map { [0] + $0 }
+    try? CarriedMessage.payload(agreementRequest(for: application))
   }
 
   /// Asks for the agreement `request` names; with `cancelling`, the reason its application was
@@ -243,7 +248,8 @@ struct OriginationJobs: Sendable {
     let payload = context.job.payload
     let text =
       payload.first == 0
-      ? (try? ScoringScoreApplicationRequest(serializedBytes: payload.dropFirst()))?.applicationId
+      ? (try? CarriedMessage.message(ScoringScoreApplicationRequest.self, in: payload))?
+        .applicationId
       : String(decoding: payload, as: UTF8.self)
     guard let id = text.flatMap(UUID.init(uuidString:)) else {
       context.logger.error("job names no application; dropped")

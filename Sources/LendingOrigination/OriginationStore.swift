@@ -188,7 +188,7 @@ struct OriginationStore: Sendable {
   func recordDecision(
     _ id: UUID, decision: ScoringDecision, outcome: ApplicationStatus, at now: Date,
     enqueueingIfAccepted jobs: [NewJob],
-    startingPayload: (ApplicationRecord) -> [UInt8]? = { _ in nil }
+    startingPayload: (ApplicationRecord) -> [UInt8]?
   ) async throws -> ApplicationStatus? {
     let awaiting = PostgresArray(ApplicationStatus.awaitingDecision.map(\.rawValue))
     let rows = try await JobQueue.enqueue(

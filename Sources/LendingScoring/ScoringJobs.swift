@@ -5,6 +5,7 @@ import WirebankJobs
 import WirebankPostgres
 import WirebankProtobuf
 import WirebankRPC
+import WirebankServiceSupport
 
 /// Scoring's durable jobs:
 /// - `evaluate_application`: reads the client's history from the Product Engine, applies the
@@ -51,16 +52,8 @@ struct ScoringJobs: Sendable {
     _ kind: String, carrying message: some ProtobufMessage, application id: String, queue: String
   ) throws -> NewJob {
     NewJob(
-      kind: kind, payload: [0] + (try message.serializedBytes()), queue: queue,
+      kind: kind, payload: try CarriedMessage.payload(message), queue: queue,
       uniqueKey: "\(kind):\(id)", maxAttempts: attempts)
-  }
-
-  /// The message a job carries, or nil for a job that names its application instead.
-  private static func carried<Message: ProtobufMessage>(_: Message.Type, in payload: [UInt8])
-    throws -> Message?
-  {
-    guard payload.first == 0 else { return nil }
-    return try Message(serializedBytes: payload.dropFirst())
   }
 
   var handlers: [String: JobHandler] {
@@ -135,7 +128,7 @@ struct ScoringJobs: Sendable {
     -> ScoringScoreApplicationRequest?
   {
     let payload = context.job.payload
-    if let request = try Self.carried(ScoringScoreApplicationRequest.self, in: payload) {
+    if let request = try CarriedMessage.message(ScoringScoreApplicationRequest.self, in: payload) {
       return request
     }
     guard let stored = try await store.application(String(decoding: payload, as: UTF8.self))
@@ -148,7 +141,9 @@ struct ScoringJobs: Sendable {
 
   /// The decision a report job carries, or the stored one of the application it names.
   private func reportedDecision(_ payload: [UInt8]) async throws -> ScoringDecision? {
-    if let decision = try Self.carried(ScoringDecision.self, in: payload) { return decision }
+    if let decision = try CarriedMessage.message(ScoringDecision.self, in: payload) {
+      return decision
+    }
     return try await store.application(String(decoding: payload, as: UTF8.self))?.decision
   }
 
