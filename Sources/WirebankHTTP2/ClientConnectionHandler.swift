@@ -27,6 +27,8 @@ final class ClientConnectionHandler: ChannelInboundHandler {
   private var isClosed = false
   /// GOAWAY received or sent: no new streams; close when the last one ends.
   private(set) var isDraining = false
+  /// The buffers written to the socket so far (each flush writes at most one), for tests.
+  private(set) var writes = 0
 
   init(settings: HTTP2Settings, authority: String, requestBufferHighWater: Int, logger: Logger) {
     self.session = NGHTTP2Session(role: .client, settings: settings)
@@ -223,7 +225,10 @@ final class ClientConnectionHandler: ChannelInboundHandler {
       close()
       return
     }
-    if buffer.readableBytes > 0 { context.writeAndFlush(wrapOutboundOut(buffer), promise: nil) }
+    if buffer.readableBytes > 0 {
+      writes += 1
+      context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+    }
     if !congested.isEmpty {
       for (streamID, call) in congested where !isCongested(streamID: streamID) {
         congested[streamID] = nil
@@ -319,7 +324,8 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     }
     guard let encoding = head.encoding else {
       failCall(
-        call, RPCStatus(code: .internalError, message: "the server used an unsupported grpc-encoding"))
+        call,
+        RPCStatus(code: .internalError, message: "the server used an unsupported grpc-encoding"))
       return
     }
     if encoding == .gzip { call.inbound.setDecompressor(GzipDecompressor()) }

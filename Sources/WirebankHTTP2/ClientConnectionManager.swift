@@ -31,6 +31,12 @@ final class ClientConnectionManager: @unchecked Sendable {
     self.configuration = configuration
   }
 
+  /// The connection that takes calls now, if any (on the loop).
+  var ready: ClientConnectionHandler? {
+    if case .ready(let connection) = state { return connection }
+    return nil
+  }
+
   /// Opens `call` on the connection, connecting first if need be (on the loop).
   func open(_ call: HTTP2ClientCall) {
     switch state {
@@ -106,8 +112,9 @@ final class ClientConnectionManager: @unchecked Sendable {
       .assumeIsolated().whenComplete { result in
         switch result {
         case .success(let channel):
-          guard let handler = try? channel.pipeline.syncOperations.handler(
-            type: ClientConnectionHandler.self)
+          guard
+            let handler = try? channel.pipeline.syncOperations.handler(
+              type: ClientConnectionHandler.self)
           else {
             channel.close(promise: nil)
             self.connectFailed("no connection handler")

@@ -76,8 +76,10 @@ public final class HTTP2ClientTransport: ClientTransport {
 
   /// Opens a stream for one call and runs `body` with it (see `ClientTransport`).
   ///
-  /// `body` runs with the connection's event loop as its task executor, so the stream's
-  /// methods need no thread hop.
+  /// The stream is opened and `body` runs with the connection's event loop as its task
+  /// executor, so the stream's methods need no thread hop, and what `body` sends at once (a
+  /// unary request and its end) goes out in the same write as the request headers: the flush
+  /// that opening schedules runs after the task's next step on the loop.
   /// - Throws: what `body` throws, or an `RPCError` (UNAVAILABLE, DEADLINE_EXCEEDED,
   ///   CANCELLED) when the stream could not be opened.
   public func withStream<Result: Sendable>(
@@ -85,15 +87,20 @@ public final class HTTP2ClientTransport: ClientTransport {
     _ body: @Sendable (any ClientStream) async throws -> Result
   ) async throws -> Result {
     let call = HTTP2ClientCall(method: method, options: options, eventLoop: manager.eventLoop)
-    try await call.waitUntilOpen(manager)
     defer { call.cancel() }
     return try await withTaskCancellationHandler {
       try await withTaskExecutorPreference(executor) {
-        try await body(call)
+        try await call.waitUntilOpen(manager)
+        return try await body(call)
       }
     } onCancel: {
       call.cancel()
     }
+  }
+
+  /// The buffers the current connection has written to its socket (nil: none is ready).
+  var connectionWrites: Int? {
+    get async throws { try await manager.eventLoop.submit { self.manager.ready?.writes }.get() }
   }
 
   /// Closes the connection once the calls in flight are done; later calls fail UNAVAILABLE.

@@ -1,6 +1,6 @@
 import Testing
 import WirebankContracts
-import WirebankHTTP2
+@testable import WirebankHTTP2
 import WirebankInterop
 import WirebankRPC
 
@@ -148,6 +148,20 @@ import WirebankRPC
       try await group.waitForAll()
     }
     #expect(loopback.probe.peakConcurrency <= 2)
+    try await loopback.stop()
+  }
+
+  /// A unary request's HEADERS, its message and END_STREAM leave in one write, not one write
+  /// for the headers and another for the body (which doubled the packets and the server's reads).
+  @Test func aUnaryRequestLeavesInOneWrite() async throws {
+    let loopback = try await Loopback.start()
+    let client = loopback.testService
+    // The first calls connect and settle the SETTINGS exchange.
+    for _ in 0..<2 { _ = try await client.emptyCall(Grpc_Testing_Empty()) }
+    let before = try #require(try await loopback.transport.connectionWrites)
+    for _ in 0..<5 { _ = try await client.emptyCall(Grpc_Testing_Empty()) }
+    let after = try #require(try await loopback.transport.connectionWrites)
+    #expect(after - before == 5, "\(after - before)")
     try await loopback.stop()
   }
 
