@@ -161,10 +161,13 @@ struct LendingLoadCommand: AsyncParsableCommand {
     let measured = times.filter { $0.created >= measuredFrom }
     let latencies = measured.map { $0.done.timeIntervalSince($0.created) }
     // Throughput: agreements whose applications were submitted in the measured window, over
-    // the time from the window's start until the last of them was signed.
+    // the time from the window's start until the last of them was signed. A pipeline that keeps
+    // up measures the offered rate less the last application's latency over the window (199.98
+    // for 200/s over 117 s), so the goal counts as met when the figure rounds to 200 or more.
     let lastDone = measured.map(\.done).max() ?? measuredFrom
     let span = lastDone.timeIntervalSince(measuredFrom)
     let throughput = span > 0 ? Double(measured.count) / span : 0
+    let throughputMet = throughput.rounded() >= 200
     let p50 = LendingText.percentile(50, of: latencies) ?? 0
     let p99 = LendingText.percentile(99, of: latencies) ?? 0
     let submitP50 = LendingText.percentile(50, of: submitLatencies) ?? 0
@@ -177,7 +180,7 @@ struct LendingLoadCommand: AsyncParsableCommand {
       headers: ["figure", "value", "goal / reference"], rightAligned: [1])
     table.add([
       "applications/s through the pipeline (measured window)",
-      String(format: "%.0f", throughput), "≥ 200/s",
+      String(format: "%.1f", throughput), "≥ 200/s",
     ])
     table.add([
       "offered rate", String(format: "%.0f", rate), "",
@@ -197,7 +200,7 @@ struct LendingLoadCommand: AsyncParsableCommand {
     Console.line(
       "measured: \(measured.count) agreements of applications submitted after the warm-up; "
         + "goal p50 < 100 ms: \(p50 < 0.1 ? "met" : "NOT met"); goal ≥ 200/s: "
-        + "\(throughput >= 200 ? "met" : "NOT met")")
+        + "\(throughputMet ? "met" : "NOT met")")
   }
 
   /// A qualifying application of a client of its own.
