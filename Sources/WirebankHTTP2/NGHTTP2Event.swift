@@ -25,6 +25,23 @@ enum NGHTTP2Event {
   case endStreamSent(streamID: Int32)
 }
 
+extension NGHTTP2Session {
+  /// Hands every queued event to `handle`, in order, and empties the queue.
+  ///
+  /// Handling an event may submit frames but never feeds or drains the session, so callbacks
+  /// cannot add events meanwhile; still, the queue is indexed rather than iterated, in case it
+  /// grows.
+  func drainEvents(_ handle: (NGHTTP2Event) -> Void) {
+    var index = 0
+    while index < events.count {
+      let event = events[index]
+      index += 1
+      handle(event)
+    }
+    events.removeAll(keepingCapacity: true)
+  }
+}
+
 /// The HTTP/2 settings one side of a connection advertises.
 public struct HTTP2Settings: Sendable, Hashable {
   /// SETTINGS_MAX_CONCURRENT_STREAMS: how many streams the peer may open at once.

@@ -221,7 +221,8 @@ final class NGHTTP2Session {
   func ping(opaque: UInt64) {
     withUnsafeBytes(of: opaque) { bytes in
       _ = nghttp2_submit_ping(
-        session, UInt8(NGHTTP2_FLAG_NONE.rawValue), bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+        session, UInt8(NGHTTP2_FLAG_NONE.rawValue),
+        bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
   }
 
@@ -270,9 +271,11 @@ final class NGHTTP2Session {
   }
 
   func endHeaderBlock(streamID: Int32, endStream: Bool) {
-    let fields = block.isOpen ? block.firstRange..<headerRanges.count : headerRanges.count..<headerRanges.count
+    let fields =
+      block.isOpen ? block.firstRange..<headerRanges.count : headerRanges.count..<headerRanges.count
     events.append(
-      .headers(streamID: streamID, fields: fields, endStream: endStream, oversized: block.oversized))
+      .headers(streamID: streamID, fields: fields, endStream: endStream, oversized: block.oversized)
+    )
     block.isOpen = false
   }
 

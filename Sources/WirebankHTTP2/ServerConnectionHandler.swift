@@ -158,16 +158,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
 
   /// Handles every event nghttp2's callbacks queued.
   func handleEvents() {
-    var index = 0
-    // Handling an event may submit frames but never feeds or drains the session, so the
-    // queue only grows from `bodyDrained` handling (it does not) or callbacks (they cannot run
-    // here); still, index rather than iterate, in case it grows.
-    while index < session.events.count {
-      let event = session.events[index]
-      index += 1
-      handle(event)
-    }
-    session.events.removeAll(keepingCapacity: true)
+    session.drainEvents(handle)
   }
 
   private func handle(_ event: NGHTTP2Event) {
