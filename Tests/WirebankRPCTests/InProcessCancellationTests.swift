@@ -78,7 +78,7 @@ import WirebankRPC
       }
     }
     #expect(error?.code == .deadlineExceeded)
-    #expect(received.value == 1)
+    #expect(received.current == 1)
   }
 
   @Test func returningEarlyFromServerStreamingCancelsTheHandler() async throws {

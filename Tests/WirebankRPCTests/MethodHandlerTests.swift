@@ -71,7 +71,7 @@ import WirebankRPC
       return request
     }.handle(call)
     #expect(status.code == .unimplemented)
-    #expect(runs.value == 0)
+    #expect(runs.current == 0)
     #expect(call.sent.isEmpty)
   }
 
@@ -166,6 +166,6 @@ import WirebankRPC
     let written = Counter()
     let writer = ResponseWriter<TestMessage> { _ in written.increment() }
     try await writer.write(contentsOf: [TestMessage("a"), TestMessage("b")])
-    #expect(written.value == 2)
+    #expect(written.current == 2)
   }
 }

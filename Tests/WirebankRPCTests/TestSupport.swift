@@ -37,15 +37,6 @@ final class ScriptedServerCall: ServerCall {
   }
 }
 
-/// A thread-safe counter.
-final class Counter: Sendable {
-  private let count = Mutex(0)
-
-  func increment() { count.withLock { $0 += 1 } }
-
-  var value: Int { count.withLock { $0 } }
-}
-
 /// The error `body` throws, as an `RPCError` (recording an issue if it throws none or another).
 func rpcError(_ body: () async throws -> Void) async -> RPCError? {
   do {
