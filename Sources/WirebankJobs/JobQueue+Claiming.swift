@@ -93,7 +93,14 @@ enum JobClaims {
 
   /// Marks attempts succeeded in one statement.
   static func complete(_ attempts: [(id: Int64, attempt: Int32)], pool: PostgresPool) async throws {
-    guard !attempts.isEmpty else { return }
+    guard let first = attempts.first else { return }
+    // A lone attempt by its key: always one probe of the primary key, and planned once per
+    // connection. The arrays' form is estimated from statistics at every call (PostgreSQL keeps
+    // choosing custom plans for it), and has been planned as a scan of the claim index.
+    if attempts.count == 1 {
+      try await pool.query(completion(id: first.id, attempt: first.attempt))
+      return
+    }
     try await pool.query(
       """
       UPDATE wirebank_jobs AS job SET state = 'succeeded', finished_at = now(), locked_by = NULL
@@ -107,12 +114,15 @@ enum JobClaims {
   static func complete(id: Int64, attempt: Int32, in transaction: PostgresTransaction) async throws
     -> Bool
   {
-    try await transaction.query(
-      """
-      UPDATE wirebank_jobs SET state = 'succeeded', finished_at = now(), locked_by = NULL
-      WHERE id = \(id) AND attempts = \(attempt) AND state = 'running'
-      """
-    ).affectedRows == 1
+    try await transaction.query(completion(id: id, attempt: attempt)).affectedRows == 1
+  }
+
+  /// The statement that marks one attempt succeeded (no row changes if its lease was lost).
+  private static func completion(id: Int64, attempt: Int32) -> PostgresQuery {
+    """
+    UPDATE wirebank_jobs SET state = 'succeeded', finished_at = now(), locked_by = NULL
+    WHERE id = \(id) AND attempts = \(attempt) AND state = 'running'
+    """
   }
 
   /// Records a failed attempt: pending again after `retryIn`, or dead when none are left.
