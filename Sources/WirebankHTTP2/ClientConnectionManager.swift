@@ -69,12 +69,7 @@ final class ClientConnectionManager: @unchecked Sendable {
   func close() async {
     await withCheckedContinuation { continuation in
       eventLoop.execute {
-        let connections: [ClientConnectionHandler]
-        if case .ready(let connection) = self.state {
-          connections = [connection] + Array(self.draining.values)
-        } else {
-          connections = Array(self.draining.values)
-        }
+        let connections = (self.ready.map { [$0] } ?? []) + Array(self.draining.values)
         self.state = .closed
         for call in self.pending {
           call.complete(RPCStatus(code: .unavailable, message: "the client transport is closed"))
@@ -167,9 +162,7 @@ final class ClientConnectionManager: @unchecked Sendable {
 
   /// `connection` takes no new calls (GOAWAY) or is closed.
   private func connectionUnusable(_ connection: ClientConnectionHandler) {
-    if case .ready(let current) = state, current === connection {
-      state = .idle
-    }
+    if ready === connection { state = .idle }
     let id = ObjectIdentifier(connection)
     if connection.activeCalls > 0 && connection.isUsable == false && draining[id] == nil {
       draining[id] = connection

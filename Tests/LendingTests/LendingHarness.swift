@@ -139,7 +139,6 @@ final class LendingHarness: Sendable {
       "SELECT count(*) FROM wirebank_jobs WHERE kind = \(kind) AND state = 'succeeded'")
   }
 
-  /// Takes Scoring out of Origination's reach and submits an application, which stays NEW.
   /// Enqueues Origination's job `kind` for application `id` in `transaction`, naming the
   /// application as text (as a job claimed from the queue, or an older Origination's, does).
   static func enqueueOriginationJob(
@@ -152,6 +151,7 @@ final class LendingHarness: Sendable {
         uniqueKey: "\(kind):\(id)", runAt: runAt), in: transaction)
   }
 
+  /// Takes Scoring out of Origination's reach and submits an application, which stays NEW.
   func submitWhileScoringIsDown(_ number: String) async throws -> OriginationApplication {
     toScoring.setDown(true)
     let submitted = try await origination.submitApplication(Fixtures.submission(number))
