@@ -122,6 +122,7 @@ let package = Package(
       name: "wirebank",
       dependencies: [
         "WirebankHost", "WirebankInterop", "WirebankHTTP2", "WirebankRPC", "WirebankContracts",
+        .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,4 +1,6 @@
 import ArgumentParser
+import NIOCore
+import NIOPosix
 import WirebankContracts
 import WirebankHTTP2
 import WirebankHost
@@ -46,14 +48,17 @@ struct LendingEndpointOptions: ParsableArguments {
       host: origination.host, port: origination.port + LendingService.productEngine.portOffset)
   }
 
-  /// Runs `body` with clients of Origination and the Product Engine, then closes them.
+  /// Runs `body` with clients of Origination and the Product Engine, then closes them; their
+  /// connections live on `group`'s loops (one loop: both on it).
   func withClients<Result: Sendable>(
+    on group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
     _ body: (Origination.Client, ProductEngine.Client) async throws -> Result
   ) async throws -> Result {
     let origination = try originationAddress()
     let engine = try productEngineAddress()
-    let toOrigination = HTTP2ClientTransport(host: origination.host, port: origination.port)
-    let toEngine = HTTP2ClientTransport(host: engine.host, port: engine.port)
+    let toOrigination = HTTP2ClientTransport(
+      host: origination.host, port: origination.port, group: group)
+    let toEngine = HTTP2ClientTransport(host: engine.host, port: engine.port, group: group)
     do {
       let result = try await body(
         Origination.Client(transport: toOrigination), ProductEngine.Client(transport: toEngine))
