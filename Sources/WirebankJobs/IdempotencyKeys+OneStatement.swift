@@ -20,20 +20,20 @@ extension IdempotencyKeys {
     jobs: [NewJob], along statement: PostgresQuery, dispatcher: JobDispatcher? = nil
   ) async throws -> PostgresRows? {
     try Self.check(key: key)
-    return try await JobDispatcher.dispatching(jobs, on: dispatcher) { slot in
+    return try await JobDispatcher.dispatching(jobs, on: dispatcher, pool: pool) { start in
       let rows = try await run(
         scope: scope, key: key, request: request, response: response, jobs: jobs,
-        along: statement, slot: slot)
-      return (rows, try JobDispatcher.dispatchedID(in: rows, slot: slot))
+        along: statement, start: start)
+      return (rows, try JobDispatcher.followUps(in: rows, of: jobs))
     }
   }
 
   private func run(
     scope: String, key: String, request: RequestFingerprint, response: [UInt8],
-    jobs: [NewJob], along statement: PostgresQuery, slot: DispatchSlot?
+    jobs: [NewJob], along statement: PostgresQuery, start: FollowUpStart
   ) async throws -> PostgresRows? {
     var combined = JobStatement(work: statement)
-    let notify = jobs.isEmpty ? "0" : combined.enqueue(jobs, dispatching: slot)
+    let notify = jobs.isEmpty ? "0" : combined.enqueue(jobs, starting: start)
     let (scope, key) = (combined.bind(scope), combined.bind(key))
     let (fingerprint, body) = (combined.bind(request.digest), combined.bind(response))
     let now = combined.bind(clock.now())

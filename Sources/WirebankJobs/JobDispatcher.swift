@@ -7,7 +7,8 @@ import WirebankPostgres
   import Foundation
 #endif
 
-/// Starts the jobs a process enqueues on that process's own worker at once.
+/// Starts the jobs a process enqueues on that process's own worker at once, and announces
+/// the others once they are committed.
 ///
 /// Such a job is inserted already claimed by the worker (running, under the worker's lease), so
 /// it needs no `NOTIFY`, no claim statement and no wait for the claim loop: its handler starts
@@ -16,13 +17,22 @@ import WirebankPostgres
 /// kind the worker does not run, is enqueued as usual. If the process dies first, the lease
 /// ends and any worker rescues the job, as it does a claimed one.
 ///
+/// A job enqueued as usual is announced after its statement returns: the local worker of its
+/// queue is woken directly, and workers elsewhere by a `JobAnnouncer`'s notification (at most
+/// one per queue per `announcementSpacing`), not by a `NOTIFY` in the statement (see
+/// `JobAnnouncer` for why). Without a dispatcher, the statement notifies itself.
+///
 /// Create one, give it to the service that enqueues and to the `JobWorker` that runs the jobs
 /// (the worker serves it while it runs).
 public final class JobDispatcher: Sendable {
   private let worker = Mutex<JobWorker?>(nil)
+  private let announcer: JobAnnouncer
 
-  /// A dispatcher with no worker yet.
-  public init() {}
+  /// A dispatcher with no worker yet, whose notifications of a queue start at least
+  /// `announcementSpacing` apart.
+  public init(announcementSpacing: Duration = .milliseconds(10)) {
+    announcer = JobAnnouncer(spacing: announcementSpacing)
+  }
 
   func attach(_ worker: JobWorker) { self.worker.withLock { $0 = worker } }
 
@@ -37,6 +47,14 @@ public final class JobDispatcher: Sendable {
     else { return nil }
     return DispatchSlot(worker: worker, job: job)
   }
+
+  /// Tells workers that due jobs of `queues` were committed through `pool`.
+  func announce(_ queues: Set<String>, pool: PostgresPool) {
+    if let worker = worker.withLock({ $0 }), queues.contains(worker.configuration.queue) {
+      worker.noteQueuedJobs()
+    }
+    for queue in queues { announcer.announce(queue, pool: pool) }
+  }
 }
 
 /// A place reserved on a worker for one job a statement is about to enqueue as running.
@@ -50,34 +68,49 @@ struct DispatchSlot: Sendable {
   var lease: Duration { worker.configuration.lease }
 }
 
+/// How the jobs a statement enqueues start.
+struct FollowUpStart: Sendable {
+  /// The place reserved on the local worker for the statement's one job, which is then inserted
+  /// running with no notification.
+  var slot: DispatchSlot?
+  /// Whether the statement notifies workers of the due jobs it queues itself; otherwise it
+  /// counts them and the dispatcher announces them once it returns.
+  var notifies: Bool
+}
+
 extension JobDispatcher {
-  /// The id of the job a statement enqueued into `slot`: the last column of its first row (no
-  /// row, or NULL, when it enqueued nothing).
-  static func dispatchedID(in rows: PostgresRows?, slot: DispatchSlot?) throws -> Int64? {
-    guard slot != nil, let rows, let row = rows.first else { return nil }
+  /// What a statement's last column says of the `jobs` it enqueued (the last column of its
+  /// first row): the id of the job dispatched to the worker, or how many due jobs it queued.
+  /// Nil when there were no jobs to enqueue or no row.
+  static func followUps(in rows: PostgresRows?, of jobs: [NewJob]) throws -> Int64? {
+    guard !jobs.isEmpty, let rows, let row = rows.first else { return nil }
     return try row.decode(Int64?.self, at: rows.columns.count - 1)
   }
 
-  /// Runs `body`, which enqueues `jobs` in one autocommitted statement, with a slot reserved for
-  /// them when they can start at once; `body` returns the id the statement gave the job so
-  /// dispatched (nil when it enqueued nothing), and the job then starts, with the payload
-  /// `startingPayload` gives for the result, if any, instead of the stored one.
+  /// Runs `body`, which enqueues `jobs` in one autocommitted statement started as `body`'s
+  /// argument says, and returns its result with what the statement's last column says of the
+  /// jobs (`followUps(in:of:)`). A job dispatched then starts, with the payload
+  /// `startingPayload` gives for the result, if any, instead of the stored one; queued due jobs
+  /// are announced.
   static func dispatching<Result>(
-    _ jobs: [NewJob], on dispatcher: JobDispatcher?,
+    _ jobs: [NewJob], on dispatcher: JobDispatcher?, pool: PostgresPool,
     startingPayload: (Result) -> [UInt8]? = { _ in nil },
-    _ body: (DispatchSlot?) async throws -> (Result, dispatched: Int64?)
+    _ body: (FollowUpStart) async throws -> (Result, followUps: Int64?)
   ) async throws -> Result {
     let slot = dispatcher?.reserve(jobs)
     do {
-      let (result, id) = try await body(slot)
+      let (result, followUps) = try await body(
+        FollowUpStart(slot: slot, notifies: dispatcher == nil))
       if let slot {
-        if let id {
+        if let id = followUps {
           var job = slot.job
           if let payload = startingPayload(result) { job.payload = payload }
           slot.worker.start(job, id: id)
         } else {
           slot.worker.unreserveSlot()
         }
+      } else if let dispatcher, let queued = followUps, queued > 0 {
+        dispatcher.announce(Set(jobs.map(\.queue)), pool: pool)
       }
       return result
     } catch {
@@ -103,6 +136,13 @@ extension JobWorker {
     }
     if !reserved { backlog.store(true, ordering: .relaxed) }
     return reserved
+  }
+
+  /// Due jobs were queued for this worker rather than dispatched to it: they run before new
+  /// ones, and the claim loop looks for them.
+  func noteQueuedJobs() {
+    backlog.store(true, ordering: .releasing)
+    wake.signal()
   }
 
   /// Gives back a reserved place whose job was not enqueued.

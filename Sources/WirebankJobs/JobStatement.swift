@@ -35,13 +35,14 @@ struct JobStatement {
 
   /// Adds the CTE `follow_ups`, which enqueues `jobs` when `work` returned a row (the jobs are
   /// what that change needs) — with `flag`, a row whose boolean column `flag` is true — and
-  /// returns the expression that notifies workers of the due ones.
+  /// returns the expression that counts the due ones, notifying workers of them when `start`
+  /// says so.
   ///
-  /// With `slot`, the one job is inserted already claimed by the slot's worker (running, under
-  /// its lease, no notification), and the expression returned is the job's id, or NULL when it
-  /// was not enqueued.
+  /// With `start.slot`, the one job is inserted already claimed by the slot's worker (running,
+  /// under its lease, no notification), and the expression returned is the job's id, or NULL
+  /// when it was not enqueued.
   mutating func enqueue(
-    _ jobs: [NewJob], whenTrue flag: String? = nil, dispatching slot: DispatchSlot? = nil
+    _ jobs: [NewJob], whenTrue flag: String? = nil, starting start: FollowUpStart
   ) -> String {
     let returned: String
     if let flag {
@@ -60,7 +61,7 @@ struct JobStatement {
     var columns = "queue, kind, payload, unique_key, max_attempts, available_at"
     var values = "COALESCE(run_at, now())"
     var returning = "queue, available_at <= now() AS due"
-    if let slot {
+    if let slot = start.slot {
       let lease = bind(JobClaims.milliseconds(slot.lease))
       columns += ", state, attempts, locked_by"
       // The lease runs from the insert itself, not from the start of its transaction.
@@ -80,7 +81,8 @@ struct JobStatement {
           ON CONFLICT (unique_key) DO NOTHING
           RETURNING \(returning))
         """)
-    if slot != nil { return "(SELECT id FROM follow_ups)" }
+    if start.slot != nil { return "(SELECT id FROM follow_ups)" }
+    guard start.notifies else { return "(SELECT count(*) FROM follow_ups WHERE due)" }
     let channel = bind(JobsSchema.notificationChannel)
     return """
       (SELECT count(pg_notify(\(channel), queue))
@@ -159,20 +161,21 @@ extension JobQueue {
     pool: PostgresPool, dispatcher: JobDispatcher?,
     startingPayload: (PostgresRows) -> [UInt8]? = { _ in nil }
   ) async throws -> PostgresRows {
-    try await JobDispatcher.dispatching(jobs, on: dispatcher, startingPayload: startingPayload) {
-      slot in
-      let rows = try await pool.query(alongQuery(jobs, statement, whenTrue: flag, slot: slot))
-      return (rows, try JobDispatcher.dispatchedID(in: rows, slot: slot))
+    try await JobDispatcher.dispatching(
+      jobs, on: dispatcher, pool: pool, startingPayload: startingPayload
+    ) { start in
+      let rows = try await pool.query(alongQuery(jobs, statement, whenTrue: flag, start: start))
+      return (rows, try JobDispatcher.followUps(in: rows, of: jobs))
     }
   }
 
   private static func alongQuery(
     _ jobs: [NewJob], _ statement: JobStatement, whenTrue flag: String? = nil,
-    slot: DispatchSlot? = nil
+    start: FollowUpStart = FollowUpStart(slot: nil, notifies: true)
   ) -> PostgresQuery {
     var combined = statement
     guard !jobs.isEmpty else { return combined.finished(select: "SELECT work.*, 0 FROM work") }
-    let notify = combined.enqueue(jobs, whenTrue: flag, dispatching: slot)
+    let notify = combined.enqueue(jobs, whenTrue: flag, starting: start)
     // An uncorrelated subquery: evaluated once, however many rows `work` returned.
     return combined.finished(select: "SELECT work.*, \(notify) FROM work")
   }
@@ -208,9 +211,9 @@ extension JobContext {
         """)
     let returned: Int
     do {
-      returned = try await JobDispatcher.dispatching(jobs, on: dispatcher) { slot in
+      returned = try await JobDispatcher.dispatching(jobs, on: dispatcher, pool: pool) { start in
         var combined = combined
-        let notify = jobs.isEmpty ? "0" : combined.enqueue(jobs, dispatching: slot)
+        let notify = jobs.isEmpty ? "0" : combined.enqueue(jobs, starting: start)
         let query = combined.finished(
           select: """
             SELECT (SELECT count(*) FROM work),
@@ -218,7 +221,7 @@ extension JobContext {
             """)
         let rows = try await pool.query(query)
         let returned = Int(try rows.single().decode(Int64.self, at: 0))
-        return (returned, try JobDispatcher.dispatchedID(in: rows, slot: slot))
+        return (returned, try JobDispatcher.followUps(in: rows, of: jobs))
       }
     } catch let error as PostgresError where error.code == JobsSchema.leaseLostCode {
       throw JobError(reason: .leaseLost, jobID: job.id)
