@@ -68,7 +68,14 @@ extension JobWorker {
         logger.warning(
           "cannot claim jobs; retrying", metadata: ["error": "\(error)", "attempt": "\(failures)"])
       }
-      await wake.wait(timeout: pause)
+      // The sweep wakes the loop at least every sweep interval, so only a shorter pause needs a
+      // timer. A cancelled sleep keeps its timer until the time it was due: a timer per wait
+      // would pile up thousands of them while a full worker is woken by every handler that ends.
+      if pause < configuration.sweepInterval {
+        await wake.wait(timeout: pause)
+      } else {
+        await wake.wait()
+      }
     }
   }
 

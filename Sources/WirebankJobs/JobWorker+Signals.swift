@@ -109,7 +109,8 @@ final class CompletionBatcher: Sendable {
   /// Flushes until cancelled.
   func run() async {
     while !Task.isCancelled {
-      await signal.wait(timeout: .seconds(1))
+      // Every completion signals, and a stop ends the wait (no timer: see `claimLoop`).
+      await signal.wait()
       // Completions arriving meanwhile join this one; a stop ends the wait and flushes at once.
       if delay > .zero { try? await Task.sleep(for: delay) }
       await flush()

@@ -1,3 +1,6 @@
+import NIOCore
+import NIOPosix
+
 extension PostgresPool {
   /// Takes a healthy connection: an idle one that passes the checks, or a new one.
   func lease() async throws -> PostgresConnection {
@@ -45,8 +48,9 @@ extension PostgresPool {
         case .granted(let grant): continuation.resume(returning: grant)
         case .closed: continuation.resume(throwing: Self.closedError)
         case .wait:
-          let timer = Task { [weak self] in
-            guard (try? await Task.sleep(for: timeout)) != nil else { return }
+          let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(
+            in: TimeAmount(timeout)
+          ) { [weak self] () -> Void in
             self?.waiterGaveUp(
               waiter,
               error: PostgresError(
@@ -70,7 +74,7 @@ extension PostgresPool {
       guard shared.machine.waiterLeft(waiter) else {
         return (
           nil as CheckedContinuation<StateMachine<PostgresConnection>.Grant, any Error>?,
-          nil as Task<Void, Never>?
+          nil as Scheduled<Void>?
         )
       }
       return (shared.waiters.removeValue(forKey: waiter), shared.timers.removeValue(forKey: waiter))

@@ -1,4 +1,5 @@
 import Logging
+import NIOCore
 import NIOPosix
 import Synchronization
 
@@ -64,7 +65,9 @@ public final class PostgresPool: Sendable {
   struct Shared {
     var machine: StateMachine<PostgresConnection>
     var waiters: [Int: CheckedContinuation<StateMachine<PostgresConnection>.Grant, any Error>] = [:]
-    var timers: [Int: Task<Void, Never>] = [:]
+    /// Each waiter's lease timeout, on an event loop: cancelling it takes it off the loop's
+    /// timers, where a cancelled `Task.sleep` would keep its timer until it was due.
+    var timers: [Int: Scheduled<Void>] = [:]
     var closeWaiters: [CheckedContinuation<Void, Never>] = []
     var nextWaiter = 0
     var isShutDown = false
