@@ -61,21 +61,24 @@ trap cleanup EXIT
 echo "Lending pipeline benchmark: wirebank up (3 services, HTTP/2 between them) + wirebank lending load"
 echo "machine: $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg); PostgreSQL settings: $SETTINGS"
 
+row=0
 for rate in $RATES; do
-  state="$WORKDIR/state-$rate"
+  # Rows of the same rate get clusters of their own too.
+  row=$((row + 1))
+  state="$WORKDIR/state-$row"
   if [[ "$SETTINGS" == disposable ]]; then
     "$bin" postgres start --state-dir "$state" --disposable >/dev/null
   fi
   WIREBANK_LOG_LEVEL=warning "$bin" up --base-port 0 --state-dir "$state" ${UP_ARGS:-} \
-    > "$WORKDIR/up-$rate.out" 2> "$WORKDIR/up-$rate.err" &
+    > "$WORKDIR/up-$row.out" 2> "$WORKDIR/up-$row.err" &
   up_pid=$!
   for _ in $(seq 1 600); do
-    grep -q '^data:' "$WORKDIR/up-$rate.out" 2>/dev/null && break
-    kill -0 "$up_pid" 2>/dev/null || { cat "$WORKDIR/up-$rate.err" >&2; exit 1; }
+    grep -q '^data:' "$WORKDIR/up-$row.out" 2>/dev/null && break
+    kill -0 "$up_pid" 2>/dev/null || { cat "$WORKDIR/up-$row.err" >&2; exit 1; }
     sleep 0.1
   done
-  origination=$(sed -n 's/^origination listening on //p' "$WORKDIR/up-$rate.out")
-  engine=$(sed -n 's/^product-engine listening on //p' "$WORKDIR/up-$rate.out")
+  origination=$(sed -n 's/^origination listening on //p' "$WORKDIR/up-$row.out")
+  engine=$(sed -n 's/^product-engine listening on //p' "$WORKDIR/up-$row.out")
   echo
   echo "== offered $rate applications/s for $DURATION s (load average $(cut -d' ' -f1-3 /proc/loadavg))"
   read -r busy_before total_before steal_before < <(cpu_jiffies)
@@ -93,6 +96,6 @@ for rate in $RATES; do
   wait "$up_pid" || true
   up_pid=""
   if [[ "$SETTINGS" == disposable ]]; then "$bin" postgres stop --state-dir "$state" >/dev/null; fi
-  warnings=$(grep -c -E ' (warning|error|critical) ' "$WORKDIR/up-$rate.err" || true)
+  warnings=$(grep -c -E ' (warning|error|critical) ' "$WORKDIR/up-$row.err" || true)
   echo "services' warnings and errors during the row: $warnings"
 done
