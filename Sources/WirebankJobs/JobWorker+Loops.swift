@@ -50,7 +50,12 @@ extension JobWorker {
               metadata: ["rescued": "\(claimed.rescued)", "dead": "\(claimed.declaredDead)"])
           }
           for job in claimed.jobs { group.addTask { await self.execute(job) } }
-          if claimed.jobs.count + claimed.declaredDead < limit {
+          // The queue is drained when the claim took fewer than it could, or when nothing it
+          // left is due: a full claim that took every due job needs no second claim, and new
+          // jobs can be dispatched at once again.
+          let drained =
+            claimed.jobs.count + claimed.declaredDead < limit || claimed.nextDue != .zero
+          if drained {
             backlog.store(false, ordering: .relaxed)
             if let next = claimed.nextDue {
               // Rows another worker is claiming right now look due: do not spin on them.

@@ -106,6 +106,41 @@ import WirebankPostgres
     }
   }
 
+  @Test func aFullClaimThatTookEveryDueJobIsTheOnlyClaim() async throws {
+    try await withJobsPool { pool in
+      let started = Tally()
+      let gate = ReadinessFlag()
+      var configuration = JobWorkerTests.configuration(concurrency: 8, sweep: .seconds(60))
+      configuration.claimBatchSize = 4
+      let worker = JobWorker(
+        pool: pool, configuration: configuration,
+        handlers: [
+          "k": { _ in
+            started.add()
+            await gate.wait()
+          }
+        ],
+        logger: JobsTestDatabase.logger)
+      try await whileRunning([worker]) {
+        try await eventually("the claim loop is idle") { worker.isIdle }
+        let claims = worker.counters.claims.load(ordering: .relaxed)
+        // Exactly a batch, in one commit (one notification); the worker keeps room for more.
+        try await pool.withTransaction { transaction in
+          try await JobQueue.enqueue((0..<4).map { _ in NewJob(kind: "k") }, in: transaction)
+        }
+        try await eventually("the four jobs started and the loop is idle") {
+          started.count == 4 && worker.wake.isWaiting
+        }
+        // The claim saw that nothing it left was due: no second claim to find that out, and
+        // the worker no longer counts on a backlog.
+        #expect(worker.counters.claims.load(ordering: .relaxed) == claims + 1)
+        let backlogged = worker.backlog.load(ordering: .relaxed)
+        #expect(!backlogged)
+        gate.raise()
+      }
+    }
+  }
+
   @Test func completionsWithinTheDelayShareAStatementAndAStopWritesThem() async throws {
     try await withJobsPool { pool in
       let ran = Tally()
