@@ -14,10 +14,14 @@ import WirebankPostgres
 final class JobAnnouncer: Sendable {
   private let state: Mutex<(schedule: AnnouncementSchedule, pool: PostgresPool?)>
   private let logger = Logger(label: "wirebank.jobs.announcer")
+  /// Sent with each notification, so that the process's own worker, woken already, can tell
+  /// its echo from other processes' news.
+  let sender: String
 
-  /// An announcer that notifies of a queue at most once per `spacing`.
-  init(spacing: Duration) {
+  /// An announcer that notifies of a queue at most once per `spacing`, as `sender`.
+  init(spacing: Duration, sender: String) {
     state = Mutex((AnnouncementSchedule(spacing: spacing), nil))
+    self.sender = sender
   }
 
   /// Due jobs of `queue` were committed through `pool`.
@@ -41,7 +45,8 @@ final class JobAnnouncer: Sendable {
       return state.pool
     }
     do {
-      try await pool?.query("SELECT pg_notify(\(JobsSchema.notificationChannel), \(queue))")
+      try await pool?.query(
+        "SELECT pg_notify(\(JobsSchema.notificationChannel), \(queue + "\u{1F}" + sender))")
     } catch {
       // Workers elsewhere find the jobs at their next claim or sweep.
       logger.debug(

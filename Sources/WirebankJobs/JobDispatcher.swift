@@ -31,8 +31,11 @@ public final class JobDispatcher: Sendable {
   /// A dispatcher with no worker yet, whose notifications of a queue start at least
   /// `announcementSpacing` apart.
   public init(announcementSpacing: Duration = .milliseconds(10)) {
-    announcer = JobAnnouncer(spacing: announcementSpacing)
+    announcer = JobAnnouncer(spacing: announcementSpacing, sender: UUID().uuidString)
   }
+
+  /// Whether a notification came from this dispatcher's own announcer.
+  func sent(_ sender: Substring?) -> Bool { sender.map { $0 == announcer.sender } ?? false }
 
   func attach(_ worker: JobWorker) { self.worker.withLock { $0 = worker } }
 
@@ -80,7 +83,8 @@ struct FollowUpStart: Sendable {
 
 extension JobDispatcher {
   /// What a statement's last column says of the `jobs` it enqueued (the last column of its
-  /// first row): the id of the job dispatched to the worker, or how many due jobs it queued.
+  /// first row): the id of the job dispatched to the worker, or a count that is positive when
+  /// it queued due jobs.
   /// Nil when there were no jobs to enqueue or no row.
   static func followUps(in rows: PostgresRows?, of jobs: [NewJob]) throws -> Int64? {
     guard !jobs.isEmpty, let rows, let row = rows.first else { return nil }

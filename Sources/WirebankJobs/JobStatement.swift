@@ -35,8 +35,8 @@ struct JobStatement {
 
   /// Adds the CTE `follow_ups`, which enqueues `jobs` when `work` returned a row (the jobs are
   /// what that change needs) — with `flag`, a row whose boolean column `flag` is true — and
-  /// returns the expression that counts the due ones, notifying workers of them when `start`
-  /// says so.
+  /// returns an expression that is positive when due ones were queued; it notifies workers of
+  /// them when `start` says so.
   ///
   /// With `start.slot`, the one job is inserted already claimed by the slot's worker (running,
   /// under its lease, no notification), and the expression returned is the job's id, or NULL

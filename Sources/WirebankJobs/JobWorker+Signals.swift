@@ -88,8 +88,9 @@ final class ReadinessFlag: Sendable {
 /// commit) for all the jobs that finished while the previous batch was being written.
 final class CompletionBatcher: Sendable {
   private let pending = Mutex<[(id: Int64, attempt: Int32)]>([])
-  /// Completion statements written, for tests.
+  /// Completion statements written, and writes that failed, for tests.
   let statements = Atomic<Int>(0)
+  let failedWrites = Atomic<Int>(0)
   private let signal = WakeSignal()
   private let pool: PostgresPool
   private let delay: Duration
@@ -109,8 +110,13 @@ final class CompletionBatcher: Sendable {
   /// Flushes until cancelled.
   func run() async {
     while !Task.isCancelled {
-      // Every completion signals, and a stop ends the wait (no timer: see `claimLoop`).
-      await signal.wait()
+      // Every completion signals, and a stop ends the wait: no timer (see `claimLoop`), unless
+      // a failed flush left completions to write again.
+      if pending.withLock({ $0.isEmpty }) {
+        await signal.wait()
+      } else {
+        await signal.wait(timeout: .seconds(1))
+      }
       // Completions arriving meanwhile join this one; a stop ends the wait and flushes at once.
       if delay > .zero { try? await Task.sleep(for: delay) }
       await flush()
@@ -132,6 +138,7 @@ final class CompletionBatcher: Sendable {
         "cannot mark jobs succeeded; will retry",
         metadata: ["error": "\(error)", "jobs": "\(batch.count)"])
       pending.withLock { $0.insert(contentsOf: batch, at: 0) }
+      failedWrites.add(1, ordering: .releasing)
     }
   }
 }

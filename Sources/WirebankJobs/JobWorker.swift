@@ -12,8 +12,9 @@ import WirebankPostgres
 /// their handlers (up to `concurrency` at once), retries failures with back-off, and rescues jobs
 /// whose worker died once their lease ends.
 ///
-/// A `LISTEN` connection wakes the worker within milliseconds of an enqueue's COMMIT; a sweep
-/// every `sweepInterval` is the fallback, and also enqueues periodic jobs. Leases of running jobs
+/// A `LISTEN` connection wakes the worker within milliseconds of an enqueue's COMMIT (jobs queued
+/// through a `JobDispatcher`: its own worker at once, others within its announcement spacing); a
+/// sweep every `sweepInterval` is the fallback, and also enqueues periodic jobs. Leases of running jobs
 /// are renewed every third of `lease`, so only a dead worker's jobs expire. Several workers (in
 /// one process or many) can serve one queue.
 public final class JobWorker: Sendable {
@@ -67,8 +68,9 @@ public final class JobWorker: Sendable {
   let dispatched = Mutex<(jobs: [Job], isOpen: Bool)>(([], true))
   let dispatchWake = WakeSignal()
   /// Whether due jobs may be waiting in the queue: then new jobs queue behind them instead of
-  /// being dispatched ahead. Set by a notification or a job enqueued while the worker was full;
-  /// cleared by a claim that found fewer due jobs than it could take.
+  /// being dispatched ahead. Set by a notification from elsewhere or by the dispatcher when it
+  /// queued a job for this worker; cleared by a claim that found fewer due jobs than it could
+  /// take, or left none due.
   let backlog = Atomic<Bool>(true)
   let dispatcher: JobDispatcher?
   let batcher: CompletionBatcher
@@ -159,13 +161,14 @@ public final class JobWorker: Sendable {
       case .listening:
         listening.raise()
         wake.signal()
-      case .notification(let notification) where notification.payload == configuration.queue:
+      case .notification(let notification):
+        let (queue, sender) = JobsSchema.notification(notification.payload)
+        // The echo of this process's own announcement: its dispatcher woke the worker already.
+        guard queue == configuration.queue, dispatcher?.sent(sender) != true else { break }
         // The backlog first: whoever sees the notification counted sees the backlog too.
         backlog.store(true, ordering: .releasing)
         counters.notifications.add(1, ordering: .releasing)
         wake.signal()
-      case .notification:
-        break
       }
     }
   }

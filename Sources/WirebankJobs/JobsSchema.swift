@@ -6,8 +6,15 @@ public enum JobsSchema {
   /// The migration component the tables are recorded under.
   public static let component = "wirebank_jobs"
 
-  /// The channel `NOTIFY` wakes workers on; the payload is the queue name.
+  /// The channel `NOTIFY` wakes workers on; the payload is the queue name, followed by U+001F
+  /// and the announcing dispatcher's id when a `JobAnnouncer` sent it.
   public static let notificationChannel = "wirebank_jobs"
+
+  /// A notification's payload: its queue and, if a `JobAnnouncer` sent it, the dispatcher's id.
+  static func notification(_ payload: String) -> (queue: Substring, sender: Substring?) {
+    let parts = payload.split(separator: "\u{1F}", maxSplits: 1, omittingEmptySubsequences: false)
+    return (parts[0], parts.count > 1 ? parts[1] : nil)
+  }
 
   /// The SQLSTATE `wirebank_jobs_fence` raises: a job's completion found its lease lost.
   static let leaseLostCode = PostgresError.Code(rawValue: "WJ001")

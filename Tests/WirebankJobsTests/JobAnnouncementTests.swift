@@ -75,4 +75,43 @@ import WirebankPostgres
       }
     }
   }
+
+  @Test func aWorkerIgnoresTheEchoOfItsOwnDispatchersAnnouncement() async throws {
+    try await withJobsPool { pool in
+      try await pool.query("CREATE TABLE effects (id int8 PRIMARY KEY)")
+      let dispatcher = JobDispatcher()
+      let gate = ReadinessFlag()
+      // Full while its one handler waits, so the next job is queued and announced.
+      let local = JobDispatcherTests.worker(pool, dispatcher, concurrency: 1) { _ in
+        await gate.wait()
+      }
+      var configuration = JobWorker.Configuration()
+      configuration.sweepInterval = .seconds(300)
+      // Elsewhere: it hears the announcement, and runs nothing.
+      let elsewhere = JobWorker(
+        pool: pool, configuration: configuration, handlers: ["other": { _ in }],
+        logger: JobsTestDatabase.logger)
+      try await whileRunning([local, elsewhere]) {
+        defer { gate.raise() }
+        try await eventually("both claim loops to be idle") { local.isIdle && elsewhere.isIdle }
+        for number in 1...2 {
+          try await JobQueue.enqueue(
+            [NewJob(kind: "effect")],
+            along: "INSERT INTO effects VALUES (\(Int64(number))) RETURNING id", pool: pool,
+            dispatcher: dispatcher)
+        }
+        try await eventually("the announcement reached the other worker") {
+          elsewhere.counters.notifications.load(ordering: .acquiring) >= 1
+        }
+        let heard = local.counters.notifications.load(ordering: .acquiring)
+        // A notification of no dispatcher, sent after the announcement: the local worker
+        // hears it after the echo, so counting it means the echo was handled.
+        try await pool.query("SELECT pg_notify('wirebank_jobs', 'default')")
+        try await eventually("the local worker heard the later notification") {
+          local.counters.notifications.load(ordering: .acquiring) > heard
+        }
+        #expect(local.counters.notifications.load(ordering: .acquiring) == 1)
+      }
+    }
+  }
 }

@@ -109,6 +109,7 @@ import WirebankPostgres
   @Test func aFullClaimThatTookEveryDueJobIsTheOnlyClaim() async throws {
     try await withJobsPool { pool in
       let started = Tally()
+      // Several handlers wait at once: a flag, which lets every waiter go.
       let gate = ReadinessFlag()
       var configuration = JobWorkerTests.configuration(concurrency: 8, sweep: .seconds(60))
       configuration.claimBatchSize = 4
@@ -122,6 +123,8 @@ import WirebankPostgres
         ],
         logger: JobsTestDatabase.logger)
       try await whileRunning([worker]) {
+        // Before the worker stops, also when an expectation throws.
+        defer { gate.raise() }
         try await eventually("the claim loop is idle") { worker.isIdle }
         let claims = worker.counters.claims.load(ordering: .relaxed)
         // Exactly a batch, in one commit (one notification); the worker keeps room for more.
@@ -136,7 +139,6 @@ import WirebankPostgres
         #expect(worker.counters.claims.load(ordering: .relaxed) == claims + 1)
         let backlogged = worker.backlog.load(ordering: .relaxed)
         #expect(!backlogged)
-        gate.raise()
       }
     }
   }
@@ -160,6 +162,30 @@ import WirebankPostgres
       #expect(try await jobCount(pool, state: .succeeded) == 5)
       #expect(worker.batcher.statements.load(ordering: .relaxed) == 1)
       #expect(ran.count == 5)
+    }
+  }
+
+  @Test func aFailedCompletionIsWrittenAgainWithoutFurtherCompletions() async throws {
+    try await withJobsPool { pool in
+      _ = try await pool.withTransaction { try await JobQueue.enqueue(NewJob(kind: "k"), in: $0) }
+      let job = try #require(
+        try await JobClaims.claim(
+          queue: "default", kinds: ["k"], limit: 1, lease: .seconds(60), worker: "w", pool: pool
+        ).jobs.first)
+      let batcher = CompletionBatcher(pool: pool, logger: JobsTestDatabase.logger)
+      let flushing = Task { await batcher.run() }
+      defer { flushing.cancel() }
+      // The first write fails: the table is not where the statement looks for it.
+      try await pool.query("ALTER TABLE wirebank_jobs RENAME TO wirebank_jobs_away")
+      batcher.add(id: job.id, attempt: Int32(job.attempt))
+      try await eventually("the write failed") {
+        batcher.failedWrites.load(ordering: .acquiring) >= 1
+      }
+      try await pool.query("ALTER TABLE wirebank_jobs_away RENAME TO wirebank_jobs")
+      // No completion follows to signal the batcher: it writes again by itself.
+      try await eventually(timeout: .seconds(10), "the job is marked succeeded") {
+        try await jobCount(pool, state: .succeeded) == 1
+      }
     }
   }
 
