@@ -17,8 +17,12 @@ struct ConnectionTimers {
   var keepaliveTimeout: Scheduled<Void>?
   var shutdownDeadline: Scheduled<Void>?
   var shutdownNotice: Scheduled<Void>?
+  /// How long a half-closed connection waits for the peer to close.
+  var linger: Scheduled<Void>?
 
   mutating func cancelAll() {
+    linger?.cancel()
+    linger = nil
     shutdownNotice?.cancel()
     shutdownNotice = nil
     idle?.cancel()
@@ -117,7 +121,8 @@ extension ServerConnectionHandler {
     ) {
       self.logger.debug("grace period over: cancelling calls in flight")
       for call in self.calls.values {
-        self.abort(call, with: RPCStatus(code: .unavailable, message: "the server is shutting down"))
+        self.abort(
+          call, with: RPCStatus(code: .unavailable, message: "the server is shutting down"))
       }
       self.flush()
       self.close()

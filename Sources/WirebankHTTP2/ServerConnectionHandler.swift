@@ -237,7 +237,14 @@ final class ServerConnectionHandler: ChannelInboundHandler {
   func close() {
     guard !isClosing, let context else { return }
     isClosing = true
-    context.close(promise: nil)
+    // Output first: what is written goes out, then a FIN. Closing outright while the peer's last
+    // frames sit unread sends a reset instead, and the peer's kernel then drops what it has not
+    // read yet, such as a call's trailers. The peer answers the FIN by closing; a peer that does
+    // not is cut off after a second.
+    context.close(mode: .output, promise: nil)
+    timers.linger = context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(1)) {
+      context.close(promise: nil)
+    }
   }
 
   /// Releases everything the connection holds: cancels calls and timers.
