@@ -24,7 +24,7 @@ extension IdempotencyKeys {
       let rows = try await run(
         scope: scope, key: key, request: request, response: response, jobs: jobs,
         along: statement, start: start)
-      return (rows, try JobDispatcher.followUps(in: rows, of: jobs))
+      return (rows, rows)
     }
   }
 

@@ -84,36 +84,35 @@ struct FollowUpStart: Sendable {
 extension JobDispatcher {
   /// What a statement's last column says of the `jobs` it enqueued (the last column of its
   /// first row): the id of the job dispatched to the worker, or a count that is positive when
-  /// it queued due jobs.
-  /// Nil when there were no jobs to enqueue or no row.
-  static func followUps(in rows: PostgresRows?, of jobs: [NewJob]) throws -> Int64? {
+  /// it queued due jobs. Nil when there were no jobs to enqueue or no row.
+  private static func followUps(in rows: PostgresRows?, of jobs: [NewJob]) throws -> Int64? {
     guard !jobs.isEmpty, let rows, let row = rows.first else { return nil }
     return try row.decode(Int64?.self, at: rows.columns.count - 1)
   }
 
   /// Runs `body`, which enqueues `jobs` in one autocommitted statement started as `body`'s
-  /// argument says, and returns its result with what the statement's last column says of the
-  /// jobs (`followUps(in:of:)`). A job dispatched then starts, with the payload
-  /// `startingPayload` gives for the result, if any, instead of the stored one; queued due jobs
-  /// are announced.
+  /// argument says, and returns its result with the statement's rows, whose last column says
+  /// what became of the jobs (`followUps(in:of:)`). A job dispatched then starts, with the
+  /// payload `startingPayload` gives for the result, if any, instead of the stored one; queued
+  /// due jobs are announced.
   static func dispatching<Result>(
     _ jobs: [NewJob], on dispatcher: JobDispatcher?, pool: PostgresPool,
     startingPayload: (Result) -> [UInt8]? = { _ in nil },
-    _ body: (FollowUpStart) async throws -> (Result, followUps: Int64?)
+    _ body: (FollowUpStart) async throws -> (Result, rows: PostgresRows?)
   ) async throws -> Result {
     let slot = dispatcher?.reserve(jobs)
     do {
-      let (result, followUps) = try await body(
-        FollowUpStart(slot: slot, notifies: dispatcher == nil))
+      let (result, rows) = try await body(FollowUpStart(slot: slot, notifies: dispatcher == nil))
+      let outcome = try followUps(in: rows, of: jobs)
       if let slot {
-        if let id = followUps {
+        if let id = outcome {
           var job = slot.job
           if let payload = startingPayload(result) { job.payload = payload }
           slot.worker.start(job, id: id)
         } else {
           slot.worker.unreserveSlot()
         }
-      } else if let dispatcher, let queued = followUps, queued > 0 {
+      } else if let dispatcher, let queued = outcome, queued > 0 {
         dispatcher.announce(Set(jobs.map(\.queue)), pool: pool)
       }
       return result

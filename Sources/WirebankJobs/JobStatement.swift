@@ -165,7 +165,7 @@ extension JobQueue {
       jobs, on: dispatcher, pool: pool, startingPayload: startingPayload
     ) { start in
       let rows = try await pool.query(alongQuery(jobs, statement, whenTrue: flag, start: start))
-      return (rows, try JobDispatcher.followUps(in: rows, of: jobs))
+      return (rows, rows)
     }
   }
 
@@ -221,7 +221,7 @@ extension JobContext {
             """)
         let rows = try await pool.query(query)
         let returned = Int(try rows.single().decode(Int64.self, at: 0))
-        return (returned, try JobDispatcher.followUps(in: rows, of: jobs))
+        return (returned, rows)
       }
     } catch let error as PostgresError where error.code == JobsSchema.leaseLostCode {
       throw JobError(reason: .leaseLost, jobID: job.id)

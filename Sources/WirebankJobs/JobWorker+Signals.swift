@@ -88,8 +88,9 @@ final class ReadinessFlag: Sendable {
 /// commit) for all the jobs that finished while the previous batch was being written.
 final class CompletionBatcher: Sendable {
   private let pending = Mutex<[(id: Int64, attempt: Int32)]>([])
-  /// Completion statements written, and writes that failed, for tests.
+  /// Completion statements written, for tests.
   let statements = Atomic<Int>(0)
+  /// Writes that failed (their completions are written again), for tests.
   let failedWrites = Atomic<Int>(0)
   private let signal = WakeSignal()
   private let pool: PostgresPool
