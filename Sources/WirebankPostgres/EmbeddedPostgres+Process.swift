@@ -84,6 +84,10 @@ enum ClusterTools {
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
     posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    // Nothing else of this process's: `pg_ctl start` leaves the server running, which would keep
+    // every descriptor it inherited open for its lifetime (a listening socket goes on accepting
+    // connections no one serves, a pipe never reaches end of file).
+    closeFrom(3, in: &actions)
     var pid: pid_t = 0
     let status = withArrayOfMutableCStrings(command) { argv in
       guard let argv, let program = command.first else { return EINVAL }
@@ -101,6 +105,16 @@ enum ClusterTools {
     }
     // WIFEXITED / WEXITSTATUS are macros Swift cannot import.
     return (exitStatus & 0x7f) == 0 ? (exitStatus >> 8) & 0xff : 128 + (exitStatus & 0x7f)
+  }
+
+  /// Adds glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later; Swift's Glibc
+  /// module does not import it): the child closes every descriptor from `first` on.
+  private static func closeFrom(_ first: Int32, in actions: inout posix_spawn_file_actions_t) {
+    typealias AddCloseFrom =
+      @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    // RTLD_DEFAULT (a null handle): the symbol wherever the process has it.
+    guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return }
+    _ = unsafeBitCast(symbol, to: AddCloseFrom.self)(&actions, first)
   }
 
   /// Runs blocking `body` on a short-lived thread of its own.

@@ -29,6 +29,24 @@ import WirebankPostgres
     #expect(error?.reason == .invalidDatabaseName)
   }
 
+  /// The server keeps none of the descriptors of the process that started it: a pipe open
+  /// while it started reaches end of file once this process closes its write end. (A listening
+  /// socket it kept would go on accepting connections that no one serves.)
+  @Test func theServerKeepsNoDescriptorOfTheProcessThatStartedIt() async throws {
+    var ends: [Int32] = [0, 0]
+    try #require(pipe(&ends) == 0)  // without O_CLOEXEC: a child inherits both ends
+    defer { close(ends[0]) }
+    let cluster = try await TestCluster.startCluster(named: "descriptors")
+    try #require(cluster.startedByThisProcess)
+    close(ends[1])
+    _ = fcntl(ends[0], F_SETFL, O_NONBLOCK)
+    // A child another test spawns meanwhile may hold the end for a moment; the server for good.
+    try await eventually(timeout: .seconds(10), "no process but this one had the write end") {
+      var byte: UInt8 = 0
+      return read(ends[0], &byte, 1) == 0
+    }
+  }
+
   @Test func missingBinariesNameTheDebianPackage() async throws {
     // Binaries are looked for before the folder is touched, so it need not exist.
     var configuration = EmbeddedPostgres.Configuration(directory: "/nonexistent/wirebank-state")
