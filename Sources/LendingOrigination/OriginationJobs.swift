@@ -102,8 +102,11 @@ struct OriginationJobs: Sendable {
       (id, request) = (application.id, Self.scoringRequest(for: application))
     }
     let acknowledgement = try await scoring.scoreApplication(request, options: callOptions)
+    // Lost in a database crash, the next attempt asks again and Scoring answers the same; a
+    // decision recorded meanwhile is taken from NEW as from SCORING.
     try await context.complete(
-      with: OriginationStore.transition(id, from: [.new], to: .scoring, at: now))
+      with: OriginationStore.transition(id, from: [.new], to: .scoring, at: now),
+      commit: .asynchronous)
     context.logger.debug(
       "application acknowledged by scoring",
       metadata: [
@@ -150,9 +153,10 @@ struct OriginationJobs: Sendable {
     let undo = cancelling != nil
     let now = self.now
     if !undo,
+      // Lost in a database crash, the next attempt asks again and gets the same agreement.
       try await context.complete(
         with: OriginationStore.recordAgreement(id, agreementID: agreementID, at: now),
-        onlyIfReturning: true) != nil
+        onlyIfReturning: true, commit: .asynchronous) != nil
     {
       context.logger.info(
         "agreement created",

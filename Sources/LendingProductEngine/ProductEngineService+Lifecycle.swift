@@ -90,8 +90,10 @@ extension ProductEngineService {
       return
     }
     let now = self.now
+    // Lost in a database crash, the next attempt requests the payout again (a payments system
+    // would get the same agreement id).
     let moved = try await context.complete(
-      with: ProductEngineStore.markPayoutRequested(id, at: now))
+      with: ProductEngineStore.markPayoutRequested(id, at: now), commit: .asynchronous)
     if moved == 1 { context.logger.info("payout requested", metadata: ["agreement_id": "\(id)"]) }
   }
 

@@ -5,8 +5,10 @@ import WirebankPostgres
 /// Runs a job of one kind. Throwing schedules a retry with back-off (or, after the last
 /// attempt, marks the job dead with the error kept); returning marks it succeeded.
 ///
-/// A job may run more than once (its worker can die after the work and before recording it), so
-/// handlers must be idempotent, or do their database work in `JobContext.complete(_:)`.
+/// A job may run more than once (its worker can die after the work and before recording it, and
+/// a database crash can lose a completion that committed asynchronously, as the completions of
+/// handlers that return do: see `JobCommit`), so handlers must be idempotent, or do their
+/// database work in `JobContext.complete(_:)`.
 public typealias JobHandler = @Sendable (JobContext) async throws -> Void
 
 /// What a job handler receives: the job, the service's database, and a way to commit its work

@@ -91,14 +91,16 @@ enum JobClaims {
     return claimed
   }
 
-  /// Marks attempts succeeded in one statement.
+  /// Marks attempts succeeded in one statement, committed asynchronously (`JobCommit`): a
+  /// handler that did not complete its job itself may run twice anyway (its worker can die
+  /// before the completion), so a completion lost in a database crash asks nothing more of it.
   static func complete(_ attempts: [(id: Int64, attempt: Int32)], pool: PostgresPool) async throws {
     guard let first = attempts.first else { return }
     // A lone attempt by its key: always one probe of the primary key, and planned once per
     // connection. The arrays' form is estimated from statistics at every call (PostgreSQL keeps
     // choosing custom plans for it), and has been planned as a scan of the claim index.
     if attempts.count == 1 {
-      try await pool.query(completion(id: first.id, attempt: first.attempt))
+      try await pool.query(completion(id: first.id, attempt: first.attempt, commit: .asynchronous))
       return
     }
     try await pool.query(
@@ -107,6 +109,7 @@ enum JobClaims {
       FROM unnest(\(PostgresArray(attempts.map(\.id))), \(PostgresArray(attempts.map(\.attempt))))
         AS done (id, attempt)
       WHERE job.id = done.id AND job.attempts = done.attempt AND job.state = 'running'
+      RETURNING \(unsafeSQL: JobCommit.asynchronousSQL)
       """)
   }
 
@@ -114,15 +117,19 @@ enum JobClaims {
   static func complete(id: Int64, attempt: Int32, in transaction: PostgresTransaction) async throws
     -> Bool
   {
-    try await transaction.query(completion(id: id, attempt: attempt)).affectedRows == 1
+    try await transaction.query(completion(id: id, attempt: attempt, commit: .durable))
+      .affectedRows == 1
   }
 
   /// The statement that marks one attempt succeeded (no row changes if its lease was lost).
-  private static func completion(id: Int64, attempt: Int32) -> PostgresQuery {
-    """
-    UPDATE wirebank_jobs SET state = 'succeeded', finished_at = now(), locked_by = NULL
-    WHERE id = \(id) AND attempts = \(attempt) AND state = 'running'
-    """
+  private static func completion(id: Int64, attempt: Int32, commit: JobCommit) -> PostgresQuery {
+    // Evaluated for the changed row only: a statement that changed nothing has nothing to flush.
+    let returning = commit == .asynchronous ? "RETURNING " + JobCommit.asynchronousSQL : ""
+    return """
+      UPDATE wirebank_jobs SET state = 'succeeded', finished_at = now(), locked_by = NULL
+      WHERE id = \(id) AND attempts = \(attempt) AND state = 'running'
+      \(unsafeSQL: returning)
+      """
   }
 
   /// Records a failed attempt: pending again after `retryIn`, or dead when none are left.

@@ -192,11 +192,14 @@ extension JobContext {
   ///     this worker runs starts here at once when there is room (see `JobDispatcher`).
   ///   - onlyIfReturning: when `statement` returns no row, commit nothing and leave the job
   ///     running (the result is then `nil`), so that the handler can take a slower path.
+  ///   - commit: `.asynchronous` for a change the job's next attempt would make again (see
+  ///     `JobCommit`); durable by default.
   /// - Returns: how many rows `statement` returned; `nil` when nothing was committed.
   /// - Throws: `JobError` with `leaseLost`, or `PostgresError`.
   @discardableResult
   public func complete(
-    with statement: PostgresQuery, enqueueing jobs: [NewJob] = [], onlyIfReturning: Bool = false
+    with statement: PostgresQuery, enqueueing jobs: [NewJob] = [], onlyIfReturning: Bool = false,
+    commit: JobCommit = .durable
   ) async throws -> Int? {
     var combined = JobStatement(work: statement)
     let id = combined.bind(job.id)
@@ -214,10 +217,11 @@ extension JobContext {
       returned = try await JobDispatcher.dispatching(jobs, on: dispatcher, pool: pool) { start in
         var combined = combined
         let notify = jobs.isEmpty ? "0" : combined.enqueue(jobs, starting: start)
+        let relaxed = commit == .asynchronous ? ", " + JobCommit.asynchronousSQL : ""
         let query = combined.finished(
           select: """
             SELECT (SELECT count(*) FROM work),
-              wirebank_jobs_fence(\(id), EXISTS (SELECT 1 FROM done) OR NOT \(wanted)), \(notify)
+              wirebank_jobs_fence(\(id), EXISTS (SELECT 1 FROM done) OR NOT \(wanted)), \(notify)\(relaxed)
             """)
         let rows = try await pool.query(query)
         let returned = Int(try rows.single().decode(Int64.self, at: 0))

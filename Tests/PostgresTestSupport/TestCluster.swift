@@ -25,9 +25,12 @@ public enum TestCluster {
     return logger
   }
 
-  /// Starts a cluster of the test's own (for tests that stop and start it); it is stopped and
-  /// its folder removed when the process exits.
-  public static func startCluster(named name: String) async throws -> EmbeddedPostgres {
+  /// Starts a cluster of the test's own (for tests that stop and start it, or count its WAL
+  /// writes); it is stopped and its folder removed when the process exits. `settings` replace
+  /// the throw-away defaults of the same name.
+  public static func startCluster(
+    named name: String, settings: [String: String] = [:]
+  ) async throws -> EmbeddedPostgres {
     let folder = try makeTemporaryFolder(name)
     var configuration = EmbeddedPostgres.Configuration(directory: folder)
     configuration.settings = [
@@ -35,7 +38,7 @@ public enum TestCluster {
       // Swift Testing runs the suites' tests at once, each with a pool of up to 12 connections:
       // PostgreSQL's default of 100 was reached now and then ("too many clients already").
       "max_connections": "400",
-    ]
+    ].merging(settings) { _, new in new }
     let cluster = try await EmbeddedPostgres.start(configuration, logger: logger)
     let first = exitList.withLock { list in
       list.append((cluster, folder))
