@@ -183,7 +183,9 @@ extension JobQueue {
 
 extension JobContext {
   /// Runs `statement`, enqueues `jobs` if it returned a row, and marks the job succeeded, all in
-  /// one statement: exactly once, like `complete(_:)`, but without BEGIN and COMMIT round trips.
+  /// one statement: together or not at all, like `complete(_:)`, but without BEGIN and COMMIT
+  /// round trips. (Exactly once, too, unless `commit` is `.asynchronous`: a database crash can
+  /// then undo all of it, and the job runs again.)
   ///
   /// `statement` is an INSERT, UPDATE or DELETE with RETURNING (or a SELECT). If the job's lease
   /// ended meanwhile and another worker took it, the whole statement rolls back.
@@ -217,11 +219,13 @@ extension JobContext {
       returned = try await JobDispatcher.dispatching(jobs, on: dispatcher, pool: pool) { start in
         var combined = combined
         let notify = jobs.isEmpty ? "0" : combined.enqueue(jobs, starting: start)
-        let relaxed = commit == .asynchronous ? ", " + JobCommit.asynchronousSQL : ""
+        // Before the last column, which `JobDispatcher` reads.
+        let relaxed = commit == .asynchronous ? JobCommit.asynchronousSQL + ", " : ""
         let query = combined.finished(
           select: """
             SELECT (SELECT count(*) FROM work),
-              wirebank_jobs_fence(\(id), EXISTS (SELECT 1 FROM done) OR NOT \(wanted)), \(notify)\(relaxed)
+              wirebank_jobs_fence(\(id), EXISTS (SELECT 1 FROM done) OR NOT \(wanted)),
+              \(relaxed)\(notify)
             """)
         let rows = try await pool.query(query)
         let returned = Int(try rows.single().decode(Int64.self, at: 0))

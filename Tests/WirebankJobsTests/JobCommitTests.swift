@@ -13,8 +13,9 @@ import WirebankPostgres
   static let jobs = 40
 
   @Test func asynchronousCompletionsLeaveTheFlushToTheWALWriter() async throws {
+    // The WAL writer's own writes at its slowest: none within the test, however slow the box.
     let cluster = try await TestCluster.startCluster(
-      named: "commits", settings: ["synchronous_commit": "on"])
+      named: "commits", settings: ["synchronous_commit": "on", "wal_writer_delay": "10s"])
     let pool = PostgresPool(
       configuration: try await cluster.createDatabaseIfAbsent("commits"),
       options: .init(maxConnections: 1), logger: JobsTestDatabase.logger)
@@ -33,8 +34,11 @@ import WirebankPostgres
       let durable = try await Self.walWrites(pool) { job in
         try await context(job).complete(with: effect(job))
       }
+      // With a follow-up job, whose outcome the dispatcher reads from the last column.
       let asynchronous = try await Self.walWrites(pool) { job in
-        try await context(job).complete(with: effect(job), commit: .asynchronous)
+        try await context(job).complete(
+          with: effect(job), enqueueing: [NewJob(kind: "next", uniqueKey: "next:\(job.id)")],
+          commit: .asynchronous)
       }
       // What the completion batcher writes for a handler that did not complete its job.
       let batched = try await Self.walWrites(pool) { job in
@@ -50,6 +54,7 @@ import WirebankPostgres
       #expect(try done.single().decode(Int64.self) == Int64(3 * Self.jobs))
       let effects = try await pool.query("SELECT count(*) FROM effects")
       #expect(try effects.single().decode(Int64.self) == Int64(2 * Self.jobs))
+      #expect(try await jobCount(pool, state: .pending) == Int64(Self.jobs))
     }
   }
 
