@@ -20,4 +20,8 @@ public enum JobCommit: Sendable, Hashable {
   /// A select-list expression that makes the current statement's own commit asynchronous when
   /// evaluated (`set_config` local to the statement's transaction; the commit reads it).
   static let asynchronousSQL = "set_config('synchronous_commit', 'off', true)"
+
+  /// The RETURNING clause that gives an UPDATE this commit: evaluated for changed rows only, and
+  /// a statement that changed nothing has nothing to flush. Empty when durable.
+  var returning: String { self == .asynchronous ? "RETURNING " + Self.asynchronousSQL : "" }
 }

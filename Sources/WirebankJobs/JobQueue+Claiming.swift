@@ -109,7 +109,7 @@ enum JobClaims {
       FROM unnest(\(PostgresArray(attempts.map(\.id))), \(PostgresArray(attempts.map(\.attempt))))
         AS done (id, attempt)
       WHERE job.id = done.id AND job.attempts = done.attempt AND job.state = 'running'
-      RETURNING \(unsafeSQL: JobCommit.asynchronousSQL)
+      \(unsafeSQL: JobCommit.asynchronous.returning)
       """)
   }
 
@@ -123,13 +123,11 @@ enum JobClaims {
 
   /// The statement that marks one attempt succeeded (no row changes if its lease was lost).
   private static func completion(id: Int64, attempt: Int32, commit: JobCommit) -> PostgresQuery {
-    // Evaluated for the changed row only: a statement that changed nothing has nothing to flush.
-    let returning = commit == .asynchronous ? "RETURNING " + JobCommit.asynchronousSQL : ""
-    return """
-      UPDATE wirebank_jobs SET state = 'succeeded', finished_at = now(), locked_by = NULL
-      WHERE id = \(id) AND attempts = \(attempt) AND state = 'running'
-      \(unsafeSQL: returning)
-      """
+    """
+    UPDATE wirebank_jobs SET state = 'succeeded', finished_at = now(), locked_by = NULL
+    WHERE id = \(id) AND attempts = \(attempt) AND state = 'running'
+    \(unsafeSQL: commit.returning)
+    """
   }
 
   /// Records a failed attempt: pending again after `retryIn`, or dead when none are left.

@@ -11,8 +11,8 @@ extension JobWorker {
   /// Claims while there is room and work, then waits for a wake-up or the next due job.
   ///
   /// Wake-ups are `NOTIFY`s of new jobs, the dispatcher's word of jobs it queued, a handler
-  /// finishing in a full worker, a failed job's retry time, and the sweep; those that arrive during a claim make one more claim in all.
-  /// Claims start at least `claimSpacing` apart.
+  /// finishing in a full worker, a failed job's retry time, and the sweep; those that arrive
+  /// during a claim make one more claim in all. Claims start at least `claimSpacing` apart.
   func claimLoop(group: inout DiscardingTaskGroup) async {
     let kinds = handlers.keys.sorted()
     var failures = 0

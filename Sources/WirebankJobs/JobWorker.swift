@@ -15,8 +15,8 @@ import WirebankPostgres
 /// A `LISTEN` connection wakes the worker within milliseconds of an enqueue's COMMIT (jobs queued
 /// through a `JobDispatcher`: its own worker at once, others within its announcement spacing); a
 /// sweep every `sweepInterval` is the fallback, and also enqueues periodic jobs. Leases of
-/// running jobs are renewed every third of `lease`, so only a dead worker's jobs expire. Several workers (in
-/// one process or many) can serve one queue.
+/// running jobs are renewed every third of `lease`, so only a dead worker's jobs expire.
+/// Several workers (in one process or many) can serve one queue.
 public final class JobWorker: Sendable {
   /// How a worker runs.
   public struct Configuration: Sendable, Hashable {
