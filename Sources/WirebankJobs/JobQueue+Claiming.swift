@@ -35,8 +35,8 @@ enum JobClaims {
       """
       WITH candidates AS (
         SELECT id FROM wirebank_jobs
-        WHERE queue = \(queue) AND state IN ('pending', 'running') AND available_at <= now()
-          AND kind = ANY(\(kinds))
+        WHERE queue = \(queue) AND finished_at IS NULL AND state IN ('pending', 'running')
+          AND available_at <= now() AND kind = ANY(\(kinds))
         ORDER BY available_at, id
         LIMIT \(Int64(limit))
         FOR UPDATE SKIP LOCKED),
@@ -61,8 +61,8 @@ enum JobClaims {
         -- This statement's snapshot still shows the claimed rows as due: leave them out.
         SELECT EXTRACT(EPOCH FROM min(available_at) - now())::float8 AS seconds
         FROM wirebank_jobs
-        WHERE queue = \(queue) AND state IN ('pending', 'running') AND kind = ANY(\(kinds))
-          AND id NOT IN (SELECT id FROM candidates))
+        WHERE queue = \(queue) AND finished_at IS NULL AND state IN ('pending', 'running')
+          AND kind = ANY(\(kinds)) AND id NOT IN (SELECT id FROM candidates))
       SELECT claimed.id, claimed.kind, claimed.payload, claimed.attempts, claimed.max_attempts,
         claimed.unique_key, claimed.created_at, claimed.state, claimed.expired, claimed.ran_before,
         next_due.seconds
@@ -96,9 +96,8 @@ enum JobClaims {
   /// before the completion), so a completion lost in a database crash asks nothing more of it.
   static func complete(_ attempts: [(id: Int64, attempt: Int32)], pool: PostgresPool) async throws {
     guard let first = attempts.first else { return }
-    // A lone attempt by its key: always one probe of the primary key, and planned once per
-    // connection. The arrays' form is estimated from statistics at every call (PostgreSQL keeps
-    // choosing custom plans for it), and has been planned as a scan of the claim index.
+    // A lone attempt by its key: planned once per connection. The arrays' form is estimated
+    // from statistics at every call (PostgreSQL keeps choosing custom plans for it).
     if attempts.count == 1 {
       try await pool.query(completion(id: first.id, attempt: first.attempt, commit: .asynchronous))
       return

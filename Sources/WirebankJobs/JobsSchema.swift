@@ -133,5 +133,18 @@ public enum JobsSchema {
           DROP CONSTRAINT wirebank_idempotency_keys_state_check,
           ALTER COLUMN state TYPE wirebank_idempotency_state;
         """),
+    Migration(
+      version: 7, name: "claim index of unfinished jobs",
+      sql: """
+        -- The claim index held the rows `state IN ('pending', 'running')`, which every lookup of
+        -- a running job by its id implies (`state = 'running'`): the planner could, and under
+        -- load did, take a scan of the whole claim index for those lookups instead of the
+        -- primary key (its statistics, from a moment when few jobs were waiting, make it look
+        -- tiny). `finished_at IS NULL` holds for the same rows (a job gets `finished_at` when it
+        -- succeeds or dies, and only then), and no lookup by id implies it.
+        DROP INDEX wirebank_jobs_claimable;
+        CREATE INDEX wirebank_jobs_claimable ON wirebank_jobs (queue, available_at, id)
+          WHERE finished_at IS NULL;
+        """),
   ]
 }

@@ -1,0 +1,84 @@
+import Testing
+import WirebankPostgres
+
+@testable import WirebankJobs
+
+/// The statements that find a running job by its id probe the primary key, never the claim
+/// index, however many jobs wait and whatever the statistics say.
+///
+/// The claim index once held the rows `state IN ('pending', 'running')`, which each of these
+/// statements implies (`state = 'running'`). With statistics taken while few jobs waited, the
+/// planner chose a scan of the whole claim index for them, so that under a backlog every
+/// completion read all of it. The pool's prepared statements run generic plans after their
+/// first five runs; here every plan is generic from the start, made while 8 jobs wait and run
+/// again behind 2,000, and the claim index's scans are counted in `pg_stat_user_indexes`
+/// (with the old index, 7 of the 8 statements scanned it).
+@Suite struct JobLookupPlanTests {
+  static let waiting = 2_000
+
+  @Test func lookupsOfARunningJobLeaveTheClaimIndexAlone() async throws {
+    try await withJobsPool(maxConnections: 1) { pool in
+      // No statistics taken behind the test's back: the plans stay those made below.
+      try await pool.query("ALTER TABLE wirebank_jobs SET (autovacuum_enabled = false)")
+      try await pool.query("SET plan_cache_mode = force_generic_plan")
+      // Each statement planned while few jobs wait, then run again behind a backlog.
+      try await Self.enqueue(8, pool)
+      try await Self.runLookups(pool)
+      try await Self.enqueue(Self.waiting + 8, pool)
+      let before = try await Self.claimIndexScans(pool)
+      let failed = try await Self.runLookups(pool)
+      let after = try await Self.claimIndexScans(pool)
+
+      // The claim's own two: its due jobs and the next due time.
+      #expect(after - before == 2, "scans of the claim index: \(after - before)")
+      #expect(failed == .pending)
+      #expect(try await jobCount(pool, state: .succeeded) == 10)
+      #expect(try await jobCount(pool, state: .running) == 2)
+      #expect(try await jobCount(pool, state: .pending) == Int64(Self.waiting + 4))
+    }
+  }
+
+  /// Claims 8 jobs and runs on them each statement that finds a running job by its id;
+  /// returns the failed attempt's new state.
+  @discardableResult
+  static func runLookups(_ pool: PostgresPool) async throws -> JobState? {
+    let jobs = try await JobClaims.claim(
+      queue: "default", kinds: ["k"], limit: 8, lease: .seconds(60), worker: "w", pool: pool
+    ).jobs
+    try #require(jobs.count == 8)
+    func context(_ job: Job) -> JobContext {
+      JobContext(
+        job: job, pool: pool, logger: JobsTestDatabase.logger, completion: CompletionFlag(),
+        dispatcher: nil)
+    }
+    func attempt(_ job: Job) -> (id: Int64, attempt: Int32) { (job.id, Int32(job.attempt)) }
+    try await context(jobs[0]).complete(with: "SELECT 1")
+    try await context(jobs[1]).complete(with: "SELECT 1", commit: .asynchronous)
+    try await JobClaims.complete([attempt(jobs[2])], pool: pool)
+    try await JobClaims.complete([attempt(jobs[3]), attempt(jobs[4])], pool: pool)
+    let failed = try await JobClaims.fail(
+      id: jobs[5].id, attempt: Int32(jobs[5].attempt), error: "e", retryIn: .seconds(60),
+      pool: pool)
+    try await JobClaims.release(
+      id: jobs[6].id, attempt: Int32(jobs[6].attempt), started: true, pool: pool)
+    try await JobClaims.extendLeases([attempt(jobs[7])], lease: .seconds(60), pool: pool)
+    return failed
+  }
+
+  /// Enqueues `count` due jobs of kind `k` on the default queue.
+  static func enqueue(_ count: Int, _ pool: PostgresPool) async throws {
+    try await pool.withTransaction { transaction in
+      try await JobQueue.enqueue((0..<count).map { _ in NewJob(kind: "k") }, in: transaction)
+    }
+  }
+
+  /// Scans of the claim index so far, with this backend's counts published first.
+  static func claimIndexScans(_ pool: PostgresPool) async throws -> Int64 {
+    try await pool.query("SELECT pg_stat_force_next_flush()")
+    return try await pool.query(
+      """
+      SELECT idx_scan FROM pg_stat_user_indexes WHERE indexrelname = 'wirebank_jobs_claimable'
+      """
+    ).single().decode(Int64.self)
+  }
+}
