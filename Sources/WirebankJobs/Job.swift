@@ -63,7 +63,9 @@ public enum JobState: String, Sendable, Hashable {
   case running
   /// Done.
   case succeeded
-  /// Failed `maxAttempts` times; kept with its last error for a person to look at.
+  /// Failed `maxAttempts` times; kept with its last error for a person to look at. A person
+  /// who revives one by hand sets `finished_at` to NULL with the state: only jobs without it
+  /// are claimed.
   case dead
 }
 

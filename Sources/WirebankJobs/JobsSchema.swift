@@ -133,6 +133,8 @@ public enum JobsSchema {
           DROP CONSTRAINT wirebank_idempotency_keys_state_check,
           ALTER COLUMN state TYPE wirebank_idempotency_state;
         """),
+    // Locks the table while the index is built, and a build older than this one cannot use
+    // the new index (its claims would scan the table): a rollback past it rebuilds the old one.
     Migration(
       version: 7, name: "claim index of unfinished jobs",
       sql: """
