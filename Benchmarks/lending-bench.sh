@@ -19,6 +19,9 @@
 #   BIN          the wirebank binary to run (default: SCRATCH's release build); with NO_BUILD=1,
 #                alternate two builds' rows to compare them on a machine whose speed drifts
 #   WORKDIR      where the cluster and logs go, default a fresh /tmp directory (removed)
+#   CPU_CAP      run the rows (PostgreSQL, the services and the client) in a cgroup allowed
+#                this many CPUs, e.g. 1.3: a slower machine on purpose, like the host's slow
+#                phases (needs root and the cgroup cpu controller, v1 or v2)
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -41,6 +44,25 @@ cpu_jiffies() {
     /proc/stat
 }
 
+# Moves this shell, and so everything it starts afterwards, into a cgroup capped at $1 CPUs,
+# throttled over 10 ms periods (fine-grained, as a host taking CPU away is).
+cap_cpu() {
+  local quota group
+  quota=$(awk -v c="$1" 'BEGIN { q = int(c * 10000); if (q < 1000) exit 1; print q }') ||
+    { log "error: CPU_CAP=$1 is not a number of CPUs (at least 0.1)"; exit 1; }
+  if [[ -d /sys/fs/cgroup/cpu && -w /sys/fs/cgroup/cpu ]]; then
+    group=/sys/fs/cgroup/cpu/lending-bench
+    mkdir -p "$group" && echo 10000 > "$group/cpu.cfs_period_us" &&
+      echo "$quota" > "$group/cpu.cfs_quota_us" && echo $$ > "$group/tasks"
+  elif grep -qw cpu /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+    group=/sys/fs/cgroup/lending-bench
+    mkdir -p "$group" && echo "$quota 10000" > "$group/cpu.max" &&
+      echo $$ > "$group/cgroup.procs"
+  else
+    false
+  fi || { log "error: CPU_CAP needs root and the cgroup cpu controller"; exit 1; }
+}
+
 if [[ -z "${NO_BUILD:-}" ]]; then
   log "building wirebank (release, $root/$SCRATCH) ..."
   (cd "$root" && swift build -c release --product wirebank --scratch-path "$SCRATCH") >&2
@@ -60,6 +82,10 @@ trap cleanup EXIT
 
 echo "Lending pipeline benchmark: wirebank up (3 services, HTTP/2 between them) + wirebank lending load"
 echo "machine: $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg); PostgreSQL settings: $SETTINGS"
+if [[ -n "${CPU_CAP:-}" ]]; then
+  cap_cpu "$CPU_CAP"
+  echo "capped at $CPU_CAP CPUs (a cgroup, 10 ms periods)"
+fi
 
 row=0
 for rate in $RATES; do
