@@ -2,8 +2,9 @@
 # SQL statements per application through the Lending pipeline: runs `wirebank up` on an
 # embedded PostgreSQL with pg_stat_statements loaded, sends a fixed number of applications at a
 # modest rate with `wirebank lending load`, and prints, per service database, the statements that
-# ran (calls per application, mean execution time) and the totals. Unlike lending-bench.sh the
-# counts barely depend on the machine's load, so they show the effect of a change on a busy box.
+# ran (calls per application, mean execution time, buffer blocks per call) and the totals. Unlike
+# lending-bench.sh the counts barely depend on the machine's load, so they show the effect of a
+# change on a busy box.
 #
 #   ./lending-statements.sh                 # build wirebank (release) and count
 #   NO_BUILD=1 RATE=50 DURATION=10 ./lending-statements.sh
@@ -78,10 +79,14 @@ grep -E '^(applications:|measured:)' "$WORKDIR/load.out" || true
 total=0
 for db in $databases; do
   echo
-  echo "== lending_$db: statements per application (of $applications), mean ms per call"
+  # Blocks: shared buffers each call touched, the figure that shows a scan that reads too much
+  # whatever the machine's speed.
+  echo "== lending_$db: statements per application (of $applications), mean ms and blocks per call"
   sql "$db" "
     SELECT to_char(calls::float8 / $applications, '990.00') || '  ' ||
            to_char(mean_exec_time, '0.000') || '  ' ||
+           to_char((shared_blks_hit + shared_blks_read)::float8 / greatest(calls, 1), '99990') ||
+           '  ' ||
            left(regexp_replace(query, '\s+', ' ', 'g'), 100)
     FROM pg_stat_statements
     WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
