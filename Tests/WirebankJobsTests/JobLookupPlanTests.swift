@@ -9,8 +9,8 @@ import WirebankPostgres
 /// The claim index once held the rows `state IN ('pending', 'running')`, which each of these
 /// statements implies (`state = 'running'`). With statistics taken while few jobs waited, the
 /// planner chose a scan of the whole claim index for them, so that under a backlog every
-/// completion read all of it. The pool's prepared statements run generic plans after their
-/// first five runs; here every plan is generic from the start, made while 8 jobs wait and run
+/// completion read all of it. The pool's prepared statements may switch to generic plans after
+/// their first five runs; here every plan is generic from the start, made while 8 jobs wait and run
 /// again behind 2,000, and the claim index's scans are counted in `pg_stat_user_indexes`
 /// (with the old index the lookups scanned it 8 times).
 @Suite struct JobLookupPlanTests {
@@ -36,7 +36,7 @@ import WirebankPostgres
     }
   }
 
-  /// Jobs each round claims: one per statement below.
+  /// Jobs each round claims: one per statement below, two for the arrays' completion.
   static let claimed = 9
 
   /// Claims `claimed` jobs and runs on them each statement that finds a running job by its
