@@ -34,6 +34,8 @@ enum JobClaims {
     let rows = try await pool.query(
       """
       WITH candidates AS (
+        -- `finished_at IS NULL` is the claim index's predicate; the states guard against a row
+        -- that breaks the rule the two share (JobsSchema's migration 7).
         SELECT id FROM wirebank_jobs
         WHERE queue = \(queue) AND finished_at IS NULL AND state IN ('pending', 'running')
           AND available_at <= now() AND kind = ANY(\(kinds))

@@ -22,11 +22,7 @@ import WirebankPostgres
     try await withPool(pool) { pool in
       try await JobsSchema.migrate(pool: pool, logger: JobsTestDatabase.logger)
       try await pool.query("CREATE TABLE effects (id int8 PRIMARY KEY)")
-      func context(_ job: Job) -> JobContext {
-        JobContext(
-          job: job, pool: pool, logger: JobsTestDatabase.logger, completion: CompletionFlag(),
-          dispatcher: nil)
-      }
+      func context(_ job: Job) -> JobContext { handContext(job, pool) }
       func effect(_ job: Job) -> PostgresQuery {
         "INSERT INTO effects VALUES (\(job.id)) RETURNING id"
       }
@@ -63,21 +59,16 @@ import WirebankPostgres
   static func walWrites(
     _ pool: PostgresPool, _ complete: (Job) async throws -> Void
   ) async throws -> Int64 {
-    try await pool.withTransaction { transaction in
-      try await JobQueue.enqueue((0..<jobs).map { _ in NewJob(kind: "k") }, in: transaction)
-    }
-    let claimed = try await JobClaims.claim(
-      queue: "default", kinds: ["k"], limit: jobs, lease: .seconds(60), worker: "w", pool: pool)
-    try #require(claimed.jobs.count == jobs)
+    try await enqueueJobs(jobs, pool)
+    let claimed = try await claimJobs(jobs, pool)
+    try #require(claimed.count == jobs)
     let before = try await walWrites(pool)
-    for job in claimed.jobs { try await complete(job) }
+    for job in claimed { try await complete(job) }
     return try await walWrites(pool) - before
   }
 
-  /// The cluster's WAL writes so far, with the backend's own counts published first (a
-  /// backend otherwise publishes its statistics at most once a second).
+  /// The cluster's WAL writes so far.
   static func walWrites(_ pool: PostgresPool) async throws -> Int64 {
-    try await pool.query("SELECT pg_stat_force_next_flush()")
-    return try await pool.query("SELECT wal_write FROM pg_stat_wal").single().decode(Int64.self)
+    try await publishedStatistic(pool, "SELECT wal_write FROM pg_stat_wal")
   }
 }

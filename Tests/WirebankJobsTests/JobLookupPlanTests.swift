@@ -22,9 +22,9 @@ import WirebankPostgres
       try await pool.query("ALTER TABLE wirebank_jobs SET (autovacuum_enabled = false)")
       try await pool.query("SET plan_cache_mode = force_generic_plan")
       // Each statement planned while few jobs wait, then run again behind a backlog.
-      try await Self.enqueue(Self.claimed, pool)
+      try await enqueueJobs(Self.claimed, pool)
       try await Self.runLookups(pool)
-      try await Self.enqueue(Self.waiting + Self.claimed, pool)
+      try await enqueueJobs(Self.waiting + Self.claimed, pool)
       let scans = try await Self.runLookups(pool)
 
       #expect(scans.claim > 0, "the claim itself scans the claim index")
@@ -47,16 +47,10 @@ import WirebankPostgres
     claim: Int64, lookups: Int64, failed: JobState?
   ) {
     let start = try await claimIndexScans(pool)
-    let jobs = try await JobClaims.claim(
-      queue: "default", kinds: ["k"], limit: claimed, lease: .seconds(60), worker: "w", pool: pool
-    ).jobs
+    let jobs = try await claimJobs(claimed, pool)
     try #require(jobs.count == claimed)
     let claim = try await claimIndexScans(pool) - start
-    func context(_ job: Job) -> JobContext {
-      JobContext(
-        job: job, pool: pool, logger: JobsTestDatabase.logger, completion: CompletionFlag(),
-        dispatcher: nil)
-    }
+    func context(_ job: Job) -> JobContext { handContext(job, pool) }
     func attempt(_ job: Job) -> (id: Int64, attempt: Int32) { (job.id, Int32(job.attempt)) }
     let before = try await claimIndexScans(pool)
     try await context(jobs[0]).complete(with: "SELECT 1")
@@ -73,20 +67,10 @@ import WirebankPostgres
     return (claim, try await claimIndexScans(pool) - before, failed)
   }
 
-  /// Enqueues `count` due jobs of kind `k` on the default queue.
-  static func enqueue(_ count: Int, _ pool: PostgresPool) async throws {
-    try await pool.withTransaction { transaction in
-      try await JobQueue.enqueue((0..<count).map { _ in NewJob(kind: "k") }, in: transaction)
-    }
-  }
-
-  /// Scans of the claim index so far, with this backend's counts published first.
+  /// Scans of the claim index so far.
   static func claimIndexScans(_ pool: PostgresPool) async throws -> Int64 {
-    try await pool.query("SELECT pg_stat_force_next_flush()")
-    return try await pool.query(
-      """
-      SELECT idx_scan FROM pg_stat_user_indexes WHERE indexrelname = 'wirebank_jobs_claimable'
-      """
-    ).single().decode(Int64.self)
+    try await publishedStatistic(
+      pool,
+      "SELECT idx_scan FROM pg_stat_user_indexes WHERE indexrelname = 'wirebank_jobs_claimable'")
   }
 }

@@ -7,18 +7,12 @@ import WirebankPostgres
 /// A job's work, its follow-up jobs and its completion in one statement.
 @Suite struct JobStatementTests {
   static func claimOne(_ pool: PostgresPool, lease: Duration = .seconds(60)) async throws -> Job {
-    let claimed = try await JobClaims.claim(
-      queue: "default", kinds: ["k"], limit: 1, lease: lease, worker: "w", pool: pool)
-    return try #require(claimed.jobs.first)
+    try #require(try await claimJobs(1, pool, lease: lease).first)
   }
 
   static func context(_ job: Job, _ pool: PostgresPool) -> (JobContext, CompletionFlag) {
     let flag = CompletionFlag()
-    return (
-      JobContext(
-        job: job, pool: pool, logger: JobsTestDatabase.logger, completion: flag, dispatcher: nil),
-      flag
-    )
+    return (handContext(job, pool, completion: flag), flag)
   }
 
   @Test func workFollowUpsAndCompletionCommitTogether() async throws {

@@ -4,7 +4,7 @@
 import Foundation
 import Logging
 import Synchronization
-import WirebankJobs
+@testable import WirebankJobs
 import WirebankPostgres
 
 /// The jobs tests' databases, on the shared test cluster.
@@ -79,6 +79,38 @@ final class Ledger: Sendable {
 func jobCount(_ pool: PostgresPool, state: JobState) async throws -> Int64 {
   try await pool.query("SELECT count(*) FROM wirebank_jobs WHERE state = \(state.rawValue)")
     .single().decode(Int64.self)
+}
+
+/// Enqueues `count` due jobs of kind `k` on the default queue, in one transaction.
+func enqueueJobs(_ count: Int, _ pool: PostgresPool) async throws {
+  try await pool.withTransaction { transaction in
+    try await JobQueue.enqueue((0..<count).map { _ in NewJob(kind: "k") }, in: transaction)
+  }
+}
+
+/// Claims up to `limit` due jobs of kind `k` on the default queue, as worker `w`.
+func claimJobs(_ limit: Int, _ pool: PostgresPool, lease: Duration = .seconds(60)) async throws
+  -> [Job]
+{
+  try await JobClaims.claim(
+    queue: "default", kinds: ["k"], limit: limit, lease: lease, worker: "w", pool: pool
+  ).jobs
+}
+
+/// A context to run `job` by hand, as a worker runs a handler (without a dispatcher).
+func handContext(
+  _ job: Job, _ pool: PostgresPool, completion: CompletionFlag = CompletionFlag()
+) -> JobContext {
+  JobContext(
+    job: job, pool: pool, logger: JobsTestDatabase.logger, completion: completion,
+    dispatcher: nil)
+}
+
+/// The figure `query` reads from a statistics view, after this backend has published its own
+/// counts (a backend otherwise publishes them at most once a second).
+func publishedStatistic(_ pool: PostgresPool, _ query: PostgresQuery) async throws -> Int64 {
+  try await pool.query("SELECT pg_stat_force_next_flush()")
+  return try await pool.query(query).single().decode(Int64.self)
 }
 
 /// A door a task waits at until the test opens it.
