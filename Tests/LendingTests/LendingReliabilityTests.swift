@@ -125,8 +125,10 @@ import WirebankRPC
       SELECT COALESCE(min(attempts), 0)::int8, COALESCE(max(attempts), 0)::int8 FROM wirebank_jobs
       WHERE kind = 'applications_to_scoring'
       """
+    // A claim counts its attempt before the attempt calls: with every job at its fourth
+    // attempt, each has made its first three calls.
     try await eventually("every job retried") {
-      try await lending.originationPool.query(attempts).single().decode((Int64, Int64).self).0 >= 3
+      try await lending.originationPool.query(attempts).single().decode((Int64, Int64).self).0 >= 4
     }
     // Retries are spaced out: after the first few, one per 100-200 ms (the back-off's cap), where
     // a tight loop would make hundreds a second. The bound grows with the time taken, so a slow
