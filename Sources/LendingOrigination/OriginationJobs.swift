@@ -8,7 +8,10 @@ import WirebankServiceSupport
 
 /// Origination's durable jobs, enqueued in the transaction of the state change that needs them
 /// and retried with back-off until the peer has answered:
-/// - `applications_to_scoring`: NEW → SCORING once Scoring acknowledged the application;
+/// - `applications_to_scoring`: hands the application to Scoring. Scoring answers with its
+///   decision when it could decide within the call, which is recorded as a reported one is
+///   (NEW → ACCEPTED with the next job, or REJECTED); otherwise NEW → SCORING, and the decision
+///   comes later in Scoring's report;
 /// - `accepted_applications_to_pe`: ACCEPTED → AGREEMENT_CREATED with the agreement's id, or,
 ///   for an application cancelled meanwhile, the agreement an attempt may have created
 ///   cancelled.
@@ -26,6 +29,8 @@ struct OriginationJobs: Sendable {
   let productEngine: ProductEngine.Client
   let clock: any WallClock
   let callOptions: CallOptions
+  /// The queue the agreement jobs go to (the worker's).
+  let queue: String
 
   /// The job of `kind` for application `id`; one per application and kind.
   static func job(_ kind: String, application id: UUID, queue: String) -> NewJob {
@@ -78,7 +83,8 @@ struct OriginationJobs: Sendable {
 
   private var now: Date { clock.now().truncatedToMicroseconds }
 
-  /// Hands a NEW application to Scoring and, once acknowledged, marks it SCORING.
+  /// Hands a NEW application to Scoring and records the decision it answers with, or, when
+  /// Scoring only acknowledged it, marks it SCORING.
   ///
   /// The first attempt sends the request the job carries: the application was NEW a moment
   /// before. A retry, perhaps minutes later, reads it first and sends nothing if it left NEW (was
@@ -102,6 +108,10 @@ struct OriginationJobs: Sendable {
       (id, request) = (application.id, Self.scoringRequest(for: application))
     }
     let acknowledgement = try await scoring.scoreApplication(request, options: callOptions)
+    if acknowledgement.state == .decided, let decision = acknowledgement.decision {
+      try await record(decision, of: id, scored: request, completing: context)
+      return
+    }
     // Lost in a database crash, the next attempt asks again and Scoring answers the same; a
     // decision recorded meanwhile is taken from NEW as from SCORING.
     try await context.complete(
@@ -112,6 +122,33 @@ struct OriginationJobs: Sendable {
       metadata: [
         "application_id": "\(request.applicationId)",
         "scoring_state": "\(acknowledgement.state.protoName ?? "?")",
+      ])
+  }
+
+  /// Records the decision Scoring answered with, as `reportDecision` records a reported one,
+  /// and completes the job in the same statement, durably: the agreement job it starts for an
+  /// accepted application hands the decision on. Without a row stored (a decision was recorded
+  /// before) the job just completes.
+  private func record(
+    _ decision: ScoringDecision, of id: UUID, scored request: ScoringScoreApplicationRequest,
+    completing context: JobContext
+  ) async throws {
+    guard decision.applicationId == request.applicationId else {
+      throw RPCError(.internalError, "Scoring answered with the decision of another application")
+    }
+    let outcome = try OriginationService.outcome(of: decision)
+    let agreement = Self.agreementRequest(
+      id: request.applicationId, applicant: request.applicant, terms: request.terms)
+    let recorded = try await context.complete(
+      with: OriginationStore.recordDecision(id, decision: decision, outcome: outcome, at: now),
+      enqueueing: [Self.job(Self.toProductEngine, application: id, queue: queue)],
+      whenTrue: "accepted", startingPayload: try CarriedMessage.payload(agreement))
+    context.logger.info(
+      recorded == 0 ? "decision was recorded before" : "decision recorded",
+      metadata: [
+        "application_id": "\(request.applicationId)",
+        "outcome": "\(decision.outcome.protoName ?? "?")",
+        "reasons": "\(decision.reasonCodes.compactMap(\.protoName))",
       ])
   }
 
@@ -189,10 +226,18 @@ struct OriginationJobs: Sendable {
   static func agreementRequest(for application: ApplicationRecord)
     -> ProductEngineCreateAgreementRequest
   {
+    agreementRequest(
+      id: application.idString, applicant: application.applicant, terms: application.terms)
+  }
+
+  /// The request for the agreement of application `id`, as submitted.
+  static func agreementRequest(
+    id: String, applicant: LendingApplicant?, terms: LendingLoanTerms?
+  ) -> ProductEngineCreateAgreementRequest {
     var request = ProductEngineCreateAgreementRequest()
-    request.applicationId = application.idString
-    request.applicant = application.applicant
-    request.terms = application.terms
+    request.applicationId = id
+    request.applicant = applicant
+    request.terms = terms
     return request
   }
 

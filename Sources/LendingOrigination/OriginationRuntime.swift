@@ -54,7 +54,8 @@ public final class OriginationRuntime: Sendable {
     let jobs = OriginationJobs(
       store: OriginationStore(pool: pool), scoring: Scoring.Client(transport: scoring),
       productEngine: ProductEngine.Client(transport: productEngine), clock: clock,
-      callOptions: CallOptions(timeout: configuration.peerCallTimeout))
+      callOptions: CallOptions(timeout: configuration.peerCallTimeout),
+      queue: configuration.jobWorker.queue)
     worker = JobWorker(
       pool: pool, configuration: configuration.jobWorker, handlers: jobs.handlers,
       periodicJobs: OriginationJobs.periodicJobs, dispatcher: dispatcher, clock: clock,

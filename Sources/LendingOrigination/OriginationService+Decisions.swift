@@ -15,14 +15,19 @@ extension OriginationService {
     async throws -> OriginationReportDecisionResponse
   {
     try await translatingErrors {
-      let decision = try validated(request)
+      guard let decision = request.decision else {
+        var violations = FieldViolations()
+        violations.add("decision", "is required")
+        try violations.check(domain: Self.errorDomain)
+        return OriginationReportDecisionResponse()
+      }
+      let outcome = try Self.outcome(of: decision)
       let id = try applicationID(decision.applicationId, field: "decision.application_id")
       var response = OriginationReportDecisionResponse()
       let recorded: ApplicationStatus?
       do {
         recorded = try await store.recordDecision(
-          id, decision: decision, outcome: decision.outcome == .approved ? .accepted : .rejected,
-          at: now,
+          id, decision: decision, outcome: outcome, at: now,
           enqueueingIfAccepted: [
             OriginationJobs.job(OriginationJobs.toProductEngine, application: id, queue: jobQueue)
           ], startingPayload: OriginationJobs.agreementPayload(for:))
@@ -64,13 +69,11 @@ extension OriginationService {
     }
   }
 
-  private func validated(_ request: OriginationReportDecisionRequest) throws -> ScoringDecision {
+  /// The status `decision` gives an application awaiting it, once its fields are checked (a
+  /// decision reported, or one Scoring answered a job with).
+  /// - Throws: `RPCError` (INVALID_ARGUMENT with field violations).
+  static func outcome(of decision: ScoringDecision) throws -> ApplicationStatus {
     var violations = FieldViolations()
-    guard let decision = request.decision else {
-      violations.add("decision", "is required")
-      try violations.check(domain: Self.errorDomain)
-      return ScoringDecision()
-    }
     if decision.decisionId.isEmpty || decision.decisionId.count > 128 {
       violations.add("decision.decision_id", "is required (at most 128 characters)")
     }
@@ -80,7 +83,7 @@ extension OriginationService {
     if decision.outcome != .approved && decision.outcome != .rejected {
       violations.add("decision.outcome", "must be APPROVED or REJECTED")
     }
-    try violations.check(domain: Self.errorDomain)
-    return decision
+    try violations.check(domain: errorDomain)
+    return decision.outcome == .approved ? .accepted : .rejected
   }
 }

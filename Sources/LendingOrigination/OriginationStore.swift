@@ -190,17 +190,10 @@ struct OriginationStore: Sendable {
     enqueueingIfAccepted jobs: [NewJob],
     startingPayload: (ApplicationRecord) -> [UInt8]?
   ) async throws -> ApplicationStatus? {
-    let awaiting = PostgresArray(ApplicationStatus.awaitingDecision.map(\.rawValue))
     let rows = try await JobQueue.enqueue(
       jobs,
-      along: """
-        UPDATE applications SET decision = \(try decision.serializedBytes()),
-          decision_id = \(decision.decisionId), updated_at = \(now),
-          status = CASE WHEN status = ANY(\(awaiting)) THEN \(outcome.rawValue) ELSE status END
-        WHERE application_id = \(id) AND decision_id IS NULL
-        RETURNING \(unsafeSQL: Self.columns),
-          status = \(ApplicationStatus.accepted.rawValue) AS accepted
-        """, whenTrue: "accepted", pool: pool, dispatcher: dispatcher,
+      along: try Self.recordDecision(id, decision: decision, outcome: outcome, at: now),
+      whenTrue: "accepted", pool: pool, dispatcher: dispatcher,
       startingPayload: { rows in
         // A row that cannot be read leaves the job its stored payload: it reads the application.
         guard let row = rows.first, let application = try? Self.application(from: row)
@@ -208,6 +201,23 @@ struct OriginationStore: Sendable {
         return startingPayload(application)
       })
     return try rows.first.map { try Self.status($0.decode(String.self, column: "status")) }
+  }
+
+  /// The statement of `recordDecision(_:decision:outcome:at:enqueueingIfAccepted:startingPayload:)`
+  /// without its jobs: it returns the application's row, with the boolean column `accepted`,
+  /// when it stored the decision.
+  static func recordDecision(
+    _ id: UUID, decision: ScoringDecision, outcome: ApplicationStatus, at now: Date
+  ) throws -> PostgresQuery {
+    let awaiting = PostgresArray(ApplicationStatus.awaitingDecision.map(\.rawValue))
+    return """
+      UPDATE applications SET decision = \(try decision.serializedBytes()),
+        decision_id = \(decision.decisionId), updated_at = \(now),
+        status = CASE WHEN status = ANY(\(awaiting)) THEN \(outcome.rawValue) ELSE status END
+      WHERE application_id = \(id) AND decision_id IS NULL
+      RETURNING \(unsafeSQL: Self.columns),
+        status = \(ApplicationStatus.accepted.rawValue) AS accepted
+      """
   }
 
   /// CANCELLED with a reason.

@@ -7,7 +7,8 @@ import WirebankProtobuf
 import WirebankRPC
 import WirebankServiceSupport
 
-/// Scoring's durable jobs:
+/// Scoring's durable jobs, for the applications it could not decide within the call that
+/// brought them (see `ScoringService`):
 /// - `evaluate_application`: reads the client's history from the Product Engine, applies the
 ///   policy, and stores the decision with its `report_decision` job in one statement;
 /// - `report_decision`: tells Origination, retrying until it has the decision (Origination
@@ -23,15 +24,11 @@ struct ScoringJobs: Sendable {
   static let attempts = 500
 
   let store: ScoringStore
-  let policy: ScoringPolicy
-  let productEngine: ProductEngine.Client
+  let evaluator: ScoringEvaluator
   let origination: Origination.Client
-  let clock: any WallClock
   let callOptions: CallOptions
   /// The queue the report jobs go to (the worker's).
   let queue: String
-  /// The products evaluations use, as the Product Engine last described them.
-  let products = ProductCache()
 
   /// The job that evaluates `request`, received at `receivedAt` (its submission time when it
   /// names none); one per application.
@@ -67,34 +64,12 @@ struct ScoringJobs: Sendable {
   /// when it was decided already).
   func evaluate(_ context: JobContext) async throws {
     guard let request = try await evaluatedRequest(context) else { return }
-    let id = request.applicationId
-    var historyRequest = ProductEngineGetClientHistoryRequest()
-    historyRequest.client = .identityDocument(
-      request.applicant?.identityDocument ?? LendingIdentityDocument())
-    historyRequest.proposedTerms = request.terms
-    let history = try await productEngine.getClientHistory(historyRequest, options: callOptions)
-    let product = try await product(request.terms?.productCode ?? "")
-    var decision = policy.evaluate(
-      ScoringPolicy.Input(
-        applicant: request.applicant ?? LendingApplicant(),
-        terms: request.terms ?? LendingLoanTerms(),
-        submittedAt: request.submittedAt?.date ?? clock.now(), history: history,
-        product: product))
-    let now = clock.now().truncatedToMicroseconds
-    decision.decisionId = UUID.random().uuidString.lowercased()
-    decision.applicationId = id
-    decision.decidedAt = Google_Protobuf_Timestamp(now)
+    let (decision, now) = try await evaluator.decide(request, options: callOptions)
     // The report job is enqueued only if this decision is the one recorded.
     try await context.complete(
       with: try ScoringStore.recordDecision(decision, at: now),
       enqueueing: [try Self.reportJob(decision, queue: queue)])
-    context.logger.info(
-      "application decided",
-      metadata: [
-        "application_id": "\(id)", "outcome": "\(decision.outcome.protoName ?? "?")",
-        "reasons": "\(decision.reasonCodes.compactMap(\.protoName))",
-        "pti_bp": "\(decision.paymentToIncomeBp)",
-      ])
+    ScoringEvaluator.log(decision, to: context.logger)
   }
 
   /// Reports a decision to Origination.
@@ -145,18 +120,5 @@ struct ScoringJobs: Sendable {
       return decision
     }
     return try await store.application(String(decoding: payload, as: UTF8.self))?.decision
-  }
-
-  /// The product from the Product Engine (kept a minute), or nil when it does not exist.
-  private func product(_ code: String) async throws -> ProductEngineProduct? {
-    try await products.product(code) {
-      var request = ProductEngineGetProductRequest()
-      request.productCode = code
-      do {
-        return try await productEngine.getProduct(request, options: callOptions)
-      } catch let error as RPCError where error.code == .notFound {
-        return nil
-      }
-    }
   }
 }

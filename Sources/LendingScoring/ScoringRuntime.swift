@@ -24,6 +24,10 @@ public final class ScoringRuntime: Sendable {
     public var jobWorker: JobWorker.Configuration
     /// The timeout of each call to a peer made by a job.
     public var peerCallTimeout: Duration = .seconds(10)
+    /// How long a call that brings an application waits for the Product Engine to decide it
+    /// there and then; after that, or when the Product Engine fails, the application is
+    /// acknowledged and evaluated in a job. Nil: always in a job.
+    public var inlineEvaluationTimeout: Duration? = .seconds(2)
     /// The rules applications are evaluated with.
     public var policy = ScoringPolicy()
 
@@ -51,13 +55,19 @@ public final class ScoringRuntime: Sendable {
     configuration: Configuration = Configuration()
   ) {
     let dispatcher = JobDispatcher()
-    service = ScoringService(
+    let evaluator = ScoringEvaluator(
+      policy: configuration.policy, productEngine: ProductEngine.Client(transport: productEngine),
+      clock: clock)
+    var service = ScoringService(
       pool: pool, clock: clock, logger: logger, jobQueue: configuration.jobWorker.queue,
       dispatcher: dispatcher)
+    if let timeout = configuration.inlineEvaluationTimeout {
+      service.inline = (evaluator, CallOptions(timeout: timeout))
+    }
+    self.service = service
     let jobs = ScoringJobs(
-      store: ScoringStore(pool: pool), policy: configuration.policy,
-      productEngine: ProductEngine.Client(transport: productEngine),
-      origination: Origination.Client(transport: origination), clock: clock,
+      store: ScoringStore(pool: pool), evaluator: evaluator,
+      origination: Origination.Client(transport: origination),
       callOptions: CallOptions(timeout: configuration.peerCallTimeout),
       queue: configuration.jobWorker.queue)
     worker = JobWorker(

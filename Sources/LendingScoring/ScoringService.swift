@@ -6,9 +6,11 @@ import WirebankJobs
 import WirebankPostgres
 import WirebankRPC
 
-/// Scoring: acknowledges applications synchronously and evaluates them in a durable job
-/// (`ScoringJobs`) with explainable rules (`ScoringPolicy`), reporting each decision back to
-/// Origination.
+/// Scoring: receives applications and evaluates them with explainable rules (`ScoringPolicy`).
+/// It decides within the call that brings an application when the Product Engine answers in
+/// time (the caller gets the decision in the answer); otherwise it acknowledges the
+/// application and evaluates it in a durable job (`ScoringJobs`), reporting the decision back
+/// to Origination.
 ///
 /// Transport-independent: register it with any server (or an `InProcessTransport`).
 public struct ScoringService: Scoring.ServiceProtocol {
@@ -19,6 +21,9 @@ public struct ScoringService: Scoring.ServiceProtocol {
   let clock: any WallClock
   let logger: Logger
   let jobQueue: String
+  /// Decides within the call when set (the runtime sets it), with these options for the calls
+  /// to the Product Engine.
+  var inline: (evaluator: ScoringEvaluator, options: CallOptions)?
 
   /// A service on `pool` (migrated with `ScoringMigrations`).
   /// - Parameters:
@@ -35,35 +40,72 @@ public struct ScoringService: Scoring.ServiceProtocol {
     self.jobQueue = jobQueue
   }
 
-  /// Stores the application and enqueues its evaluation, once per application id; a repeated
-  /// call answers with the current state (and the decision once made).
+  /// Decides the application and stores it with its decision, or, when it cannot decide now
+  /// (the Product Engine did not answer in time), stores it as RECEIVED and enqueues its
+  /// evaluation; once per application id. A repeated call answers with the current state (and
+  /// the decision once made).
   public func scoreApplication(_ request: ScoringScoreApplicationRequest, context: ServerContext)
     async throws -> ScoringScoreApplicationResponse
   {
     do {
       try validate(request)
       let now = clock.now().truncatedToMicroseconds
+      if let decision = await decideInline(request, receivedAt: now) {
+        if try await store.insert(
+          request, at: now, decided: decision.decision, decidedAt: decision.at)
+        {
+          ScoringEvaluator.log(decision.decision, to: logger)
+          return ScoredApplication(request: request, receivedAt: now, decision: decision.decision)
+            .response
+        }
+        return try await stored(request)
+      }
       let job = try ScoringJobs.evaluationJob(request, receivedAt: now, queue: jobQueue)
       if try await store.insert(request, at: now, enqueueing: job) {
         logger.debug(
           "application received", metadata: ["application_id": "\(request.applicationId)"])
         return ScoredApplication(request: request, receivedAt: now, decision: nil).response
       }
-      guard let stored = try await store.application(request.applicationId) else {
-        throw PostgresError(.unexpectedResponse, reason: "application vanished")
-      }
-      guard stored.request.applicant == request.applicant, stored.request.terms == request.terms
-      else {
-        throw RPCError.detailed(
-          .failedPrecondition, "this application was received before with other contents",
-          reason: "APPLICATION_MISMATCH", domain: Self.errorDomain,
-          metadata: ["application_id": String(request.applicationId.prefix(128))])
-      }
-      return stored.response
+      return try await stored(request)
     } catch let error as PostgresError {
       logger.error("database error", metadata: ["error": "\(error)"])
       throw RPCError.fromDatabase(error, domain: Self.errorDomain)
     }
+  }
+
+  /// The decision on `request`, received at `receivedAt`, or nil when it cannot be made now.
+  private func decideInline(_ request: ScoringScoreApplicationRequest, receivedAt: Date) async
+    -> (decision: ScoringDecision, at: Date)?
+  {
+    guard let inline else { return nil }
+    let evaluated = ScoredApplication(request: request, receivedAt: receivedAt, decision: nil)
+      .evaluated
+    do {
+      return try await inline.evaluator.decide(evaluated, options: inline.options)
+    } catch {
+      logger.info(
+        "cannot decide now; the application is evaluated later",
+        metadata: ["application_id": "\(request.applicationId)", "error": "\(error)"])
+      return nil
+    }
+  }
+
+  /// The answer for an application received before: its stored state, if `request` has the
+  /// contents it had.
+  private func stored(_ request: ScoringScoreApplicationRequest) async throws
+    -> ScoringScoreApplicationResponse
+  {
+    guard let stored = try await store.application(request.applicationId) else {
+      throw PostgresError(.unexpectedResponse, reason: "application vanished")
+    }
+    guard stored.request.applicant == request.applicant, stored.request.terms == request.terms
+    else {
+      throw RPCError.detailed(
+        .failedPrecondition, "this application was received before with other contents",
+        reason: "APPLICATION_MISMATCH", domain: Self.errorDomain,
+        metadata: ["application_id": String(request.applicationId.prefix(128))])
+    }
+    return stored.response
   }
 
   private func validate(_ request: ScoringScoreApplicationRequest) throws {

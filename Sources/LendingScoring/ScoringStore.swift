@@ -47,6 +47,24 @@ struct ScoringStore: Sendable {
         """, pool: pool, dispatcher: dispatcher)).isEmpty
   }
 
+  /// Stores `request` as DECIDED with `decision` (made at `decidedAt`), in one statement; false
+  /// when the application was received before (nothing is written then). No job: the caller
+  /// gets the decision in its answer, and asks again until it has one.
+  func insert(
+    _ request: ScoringScoreApplicationRequest, at now: Date, decided decision: ScoringDecision,
+    decidedAt: Date
+  ) async throws -> Bool {
+    !(try await pool.query(
+      """
+      INSERT INTO scored_applications
+        (application_id, request, state, received_at, decision, outcome, decided_at)
+      VALUES (\(request.applicationId), \(try request.serializedBytes()), 'DECIDED', \(now),
+        \(try decision.serializedBytes()), \(Self.outcome(of: decision)), \(decidedAt))
+      ON CONFLICT (application_id) DO NOTHING
+      RETURNING application_id
+      """)).isEmpty
+  }
+
   /// Application `id`, or nil.
   func application(_ id: String, in transaction: PostgresTransaction? = nil) async throws
     -> ScoredApplication?
@@ -73,9 +91,14 @@ struct ScoringStore: Sendable {
     """
     UPDATE scored_applications
     SET state = 'DECIDED', decision = \(try decision.serializedBytes()),
-      outcome = \(decision.outcome == .approved ? "APPROVED" : "REJECTED"), decided_at = \(now)
+      outcome = \(Self.outcome(of: decision)), decided_at = \(now)
     WHERE application_id = \(decision.applicationId) AND state = 'RECEIVED'
     RETURNING application_id
     """
+  }
+
+  /// The `outcome` column of `decision`.
+  private static func outcome(of decision: ScoringDecision) -> String {
+    decision.outcome == .approved ? "APPROVED" : "REJECTED"
   }
 }

@@ -192,6 +192,10 @@ extension JobContext {
   /// - Parameters:
   ///   - jobs: the change's follow-ups, enqueued only when `statement` returned a row; one job
   ///     this worker runs starts here at once when there is room (see `JobDispatcher`).
+  ///   - flag: with it, the follow-ups are enqueued only when a returned row has `true` in this
+  ///     boolean column (a name of lowercase letters and underscores).
+  ///   - startingPayload: what a job dispatched here starts with instead of its stored payload
+  ///     (a job that a worker claims always gets the stored one).
   ///   - onlyIfReturning: when `statement` returns no row, commit nothing and leave the job
   ///     running (the result is then `nil`), so that the handler can take a slower path.
   ///   - commit: `.asynchronous` for a change the job's next attempt would make again (see
@@ -200,8 +204,8 @@ extension JobContext {
   /// - Throws: `JobError` with `leaseLost`, or `PostgresError`.
   @discardableResult
   public func complete(
-    with statement: PostgresQuery, enqueueing jobs: [NewJob] = [], onlyIfReturning: Bool = false,
-    commit: JobCommit = .durable
+    with statement: PostgresQuery, enqueueing jobs: [NewJob] = [], whenTrue flag: String? = nil,
+    startingPayload: [UInt8]? = nil, onlyIfReturning: Bool = false, commit: JobCommit = .durable
   ) async throws -> Int? {
     var combined = JobStatement(work: statement)
     let id = combined.bind(job.id)
@@ -216,9 +220,11 @@ extension JobContext {
         """)
     let returned: Int
     do {
-      returned = try await JobDispatcher.dispatching(jobs, on: dispatcher, pool: pool) { start in
+      returned = try await JobDispatcher.dispatching(
+        jobs, on: dispatcher, pool: pool, startingPayload: { _ in startingPayload }
+      ) { start in
         var combined = combined
-        let notify = jobs.isEmpty ? "0" : combined.enqueue(jobs, starting: start)
+        let notify = jobs.isEmpty ? "0" : combined.enqueue(jobs, whenTrue: flag, starting: start)
         // Before the last column, which `JobDispatcher` reads.
         let relaxed = commit == .asynchronous ? JobCommit.asynchronousSQL + ", " : ""
         let query = combined.finished(

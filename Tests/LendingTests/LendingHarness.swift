@@ -26,24 +26,32 @@ final class LendingHarness: Sendable {
   let toScoring = PeerTransport()
   let toEngine = PeerTransport()
   private let running = Mutex<[Service: Task<Void, Never>]>([:])
+  /// Whether Scoring decides within the call that brings an application (its default); false
+  /// runs every evaluation in its job, which reports the decision to Origination.
+  let scoringDecidesInline: Bool
 
   /// The external client of Origination.
   var origination: Origination.Client { Origination.Client(transport: toOrigination) }
   var scoring: Scoring.Client { Scoring.Client(transport: toScoring) }
   var engine: ProductEngine.Client { ProductEngine.Client(transport: toEngine) }
 
-  private init(originationPool: PostgresPool, scoringPool: PostgresPool, enginePool: PostgresPool) {
+  private init(
+    originationPool: PostgresPool, scoringPool: PostgresPool, enginePool: PostgresPool,
+    scoringDecidesInline: Bool
+  ) {
     self.originationPool = originationPool
     self.scoringPool = scoringPool
     self.enginePool = enginePool
+    self.scoringDecidesInline = scoringDecidesInline
   }
 
   /// Three fresh databases, migrated, with every runtime started.
-  static func start() async throws -> LendingHarness {
+  static func start(scoringDecidesInline: Bool = true) async throws -> LendingHarness {
     let harness = LendingHarness(
       originationPool: try await LendingTestDatabase.freshPool("orig", maxConnections: 10),
       scoringPool: try await LendingTestDatabase.freshPool("scor", maxConnections: 10),
-      enginePool: try await LendingTestDatabase.freshPool("pe", maxConnections: 10))
+      enginePool: try await LendingTestDatabase.freshPool("pe", maxConnections: 10),
+      scoringDecidesInline: scoringDecidesInline)
     for service in Service.allCases { try await harness.start(service) }
     return harness
   }
@@ -74,6 +82,7 @@ final class LendingHarness: Sendable {
       var configuration = ScoringRuntime.Configuration()
       configuration.jobWorker = Self.workerConfiguration
       configuration.jobWorker.queue = ScoringRuntime.defaultJobQueue
+      if !scoringDecidesInline { configuration.inlineEvaluationTimeout = nil }
       let runtime = try await ScoringRuntime.start(
         pool: scoringPool, productEngine: toEngine, origination: toOrigination, clock: clock,
         logger: logger, configuration: configuration)

@@ -159,8 +159,9 @@ import WirebankRPC
     try await lending.checkInvariants()
   }
 
+  /// The path where Scoring cannot decide within the call: it evaluates in a job and reports.
   @Test func restartsMidFlowLoseNothingAndDuplicateNothing() async throws {
-    let lending = try await LendingHarness.start()
+    let lending = try await LendingHarness.start(scoringDecidesInline: false)
     defer { Task { await lending.shutdown() } }
     let count = 6
     // Scoring mid-evaluation: every evaluation waits for the client's history.

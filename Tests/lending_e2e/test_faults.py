@@ -127,16 +127,21 @@ def test_sigkill_each_service_in_turn_while_applications_flow(lending):
 
     crash = 0
     for _ in range(ROUNDS):
-        # Scoring mid-evaluation: it holds evaluation jobs when it dies.
+        # Scoring mid-evaluation: it decides within Origination's calls (or, when it could not,
+        # in evaluation jobs), so it dies with calls or evaluation jobs in flight.
         after_submissions(crash)
         crash += 1
         pid = lending.processes["scoring"].pid
-        wait_until(lambda: running_jobs(lending, "scoring", ("evaluate_application",), pid) > 0,
-                   20, "Scoring to be evaluating")
+        caller = lending.processes["origination"].pid
+        evaluating = wait_until(
+            lambda: (running_jobs(lending, "scoring", ("evaluate_application",), pid) > 0
+                     and "evaluation job running")
+            or (running_jobs(lending, "origination", ("applications_to_scoring",), caller) > 0
+                and "call deciding in flight"),
+            20, "Scoring to be evaluating")
         mark("kill scoring")
         lending.kill("scoring")
-        evidence["scoring"].append(
-            running_jobs(lending, "scoring", ("evaluate_application",), pid))
+        evidence["scoring"].append(evaluating)
         lending.start("scoring")
 
         # The Product Engine mid-agreement: its statement writing an agreement runs, or
