@@ -55,6 +55,8 @@ struct OriginationJobs: Sendable {
     request.applicant = application.applicant
     request.terms = application.terms
     request.submittedAt = Google_Protobuf_Timestamp(application.createdAt)
+    // `sendToScoring` records a decision Scoring answers with.
+    request.decideNow = true
     return request
   }
 
@@ -139,17 +141,40 @@ struct OriginationJobs: Sendable {
     let outcome = try OriginationService.outcome(of: decision)
     let agreement = Self.agreementRequest(
       id: request.applicationId, applicant: request.applicant, terms: request.terms)
-    let recorded = try await context.complete(
-      with: OriginationStore.recordDecision(id, decision: decision, outcome: outcome, at: now),
-      enqueueing: [Self.job(Self.toProductEngine, application: id, queue: queue)],
-      whenTrue: "accepted", startingPayload: try CarriedMessage.payload(agreement))
-    context.logger.info(
-      recorded == 0 ? "decision was recorded before" : "decision recorded",
-      metadata: [
-        "application_id": "\(request.applicationId)",
-        "outcome": "\(decision.outcome.protoName ?? "?")",
-        "reasons": "\(decision.reasonCodes.compactMap(\.protoName))",
-      ])
+    let metadata: Logger.Metadata = [
+      "application_id": "\(request.applicationId)", "decision_id": "\(decision.decisionId)",
+    ]
+    let recorded: Int?
+    do {
+      recorded = try await context.complete(
+        with: OriginationStore.recordDecision(id, decision: decision, outcome: outcome, at: now),
+        enqueueing: [Self.job(Self.toProductEngine, application: id, queue: queue)],
+        whenTrue: "accepted", startingPayload: try CarriedMessage.payload(agreement))
+    } catch let error as PostgresError
+      where error.code == .uniqueViolation
+      && error.constraintName == "applications_decision_id_key"
+    {
+      // Asking again gets the same decision: retrying cannot change that.
+      context.logger.error(
+        "Scoring answered with a decision id recorded for another application; not recorded",
+        metadata: metadata)
+      return
+    }
+    guard recorded == 0 else {
+      context.logger.info(
+        "decision recorded",
+        metadata: metadata.merging(
+          ["reasons": "\(decision.reasonCodes.compactMap(\.protoName))"]) { $1 })
+      return
+    }
+    // Decided before: by this decision (an answer asked for again) or by another one.
+    if let earlier = try await store.application(id)?.decision,
+      earlier.decisionId != decision.decisionId
+    {
+      context.logger.error(
+        "the application was already decided by another decision; Scoring's answer not recorded",
+        metadata: metadata.merging(["recorded_decision_id": "\(earlier.decisionId)"]) { $1 })
+    }
   }
 
   /// Asks the Product Engine for the agreement of an ACCEPTED application and records it.

@@ -17,7 +17,7 @@ struct ScoringEvaluator: Sendable {
   let products = ProductCache()
 
   /// The decision on `request` (as evaluated: see `ScoredApplication.evaluated`), with a new
-  /// decision id, and when it was made.
+  /// decision id, and when it was made; `options.timeout` bounds the calls together.
   /// - Throws: the Product Engine's errors (`RPCError`).
   func decide(_ request: ScoringScoreApplicationRequest, options: CallOptions) async throws
     -> (decision: ScoringDecision, at: Date)
@@ -26,8 +26,12 @@ struct ScoringEvaluator: Sendable {
     historyRequest.client = .identityDocument(
       request.applicant?.identityDocument ?? LendingIdentityDocument())
     historyRequest.proposedTerms = request.terms
+    let start = ContinuousClock.now
     let history = try await productEngine.getClientHistory(historyRequest, options: options)
-    let product = try await product(request.terms?.productCode ?? "", options: options)
+    // `options.timeout` bounds the whole decision, not each call.
+    var rest = options
+    rest.timeout = options.timeout.map { max(.zero, $0 - (ContinuousClock.now - start)) }
+    let product = try await product(request.terms?.productCode ?? "", options: rest)
     var decision = policy.evaluate(
       ScoringPolicy.Input(
         applicant: request.applicant ?? LendingApplicant(),

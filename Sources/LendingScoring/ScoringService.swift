@@ -40,9 +40,10 @@ public struct ScoringService: Scoring.ServiceProtocol {
     self.jobQueue = jobQueue
   }
 
-  /// Decides the application and stores it with its decision, or, when it cannot decide now
-  /// (the Product Engine did not answer in time), stores it as RECEIVED and enqueues its
-  /// evaluation; once per application id. A repeated call answers with the current state (and
+  /// Decides the application and stores it with its decision, when the caller asks for that
+  /// (`decide_now`: it records the decision from the answer) and the Product Engine answers in
+  /// time; otherwise stores it as RECEIVED and enqueues its evaluation, whose decision is
+  /// reported. Once per application id. A repeated call answers with the current state (and
   /// the decision once made).
   public func scoreApplication(_ request: ScoringScoreApplicationRequest, context: ServerContext)
     async throws -> ScoringScoreApplicationResponse
@@ -77,7 +78,7 @@ public struct ScoringService: Scoring.ServiceProtocol {
   private func decideInline(_ request: ScoringScoreApplicationRequest, receivedAt: Date) async
     -> (decision: ScoringDecision, at: Date)?
   {
-    guard let inline else { return nil }
+    guard request.decideNow, let inline else { return nil }
     let evaluated = ScoredApplication(request: request, receivedAt: receivedAt, decision: nil)
       .evaluated
     do {

@@ -180,6 +180,11 @@ public struct ScoringScoreApplicationRequest: ProtobufMessage {
   public var terms: LendingLoanTerms? = nil
   /// When the client submitted the application.
   public var submittedAt: Google_Protobuf_Timestamp? = nil
+  /// Set by a caller that records a decision from the answer: Scoring then
+  /// decides within this call when it can and answers DECIDED, and reports
+  /// nothing (the caller asks again until it has an answer). Unset, or when it
+  /// cannot decide now, it answers RECEIVED and reports the decision later.
+  public var decideNow: Bool = false
   /// Fields from the wire that this contract does not declare; sent on unchanged.
   public var unknownFields = UnknownFields()
 
@@ -187,8 +192,8 @@ public struct ScoringScoreApplicationRequest: ProtobufMessage {
   public init() {}
 }
 
-/// Acknowledgement: once returned, Scoring owns the evaluation and Origination
-/// may move the application NEW -> SCORING.
+/// The answer: DECIDED with the decision, or RECEIVED, after which Scoring owns
+/// the evaluation and Origination may move the application NEW -> SCORING.
 public struct ScoringScoreApplicationResponse: ProtobufMessage {
   public var applicationId: String = ""
   public var state: ScoringScoringState = ScoringScoringState(protoValue: 0)
@@ -252,7 +257,7 @@ extension ScoringScoreApplicationRequest {
   public func writeCStruct(
     _ target: UnsafeMutablePointer<CStruct>, in arena: Arena
   ) throws(ProtobufEncodingError) -> Int {
-    var bound = 0
+    var bound = 15
     if !applicationId.isEmpty {
       target.pointee.application_id = try arena.cString(applicationId, bound: &bound, field: "application_id")
     }
@@ -265,6 +270,7 @@ extension ScoringScoreApplicationRequest {
     if let value = submittedAt {
       target.pointee.submitted_at = try arena.cMessage(value, bound: &bound)
     }
+    target.pointee.decide_now = decideNow ? 1 : 0
     bound += unknownFields.write(to: &target.pointee.base, in: arena)
     return bound
   }
@@ -274,6 +280,7 @@ extension ScoringScoreApplicationRequest {
     arena.read(source.pointee.applicant, into: &applicant)
     arena.read(source.pointee.terms, into: &terms)
     arena.read(source.pointee.submitted_at, into: &submittedAt)
+    decideNow = source.pointee.decide_now != 0
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -282,6 +289,7 @@ extension ScoringScoreApplicationRequest {
     if let value = applicant { writer.field("applicant", value) }
     if let value = terms { writer.field("terms", value) }
     if let value = submittedAt { writer.field("submitted_at", value) }
+    if decideNow { writer.field("decide_now", decideNow) }
     writer.unknownFields(unknownFields)
   }
 }
@@ -446,11 +454,13 @@ extension ScoringDecision.RuleResult {
   }
 }
 
-/// Scoring evaluates loan applications with explainable rules. It only
-/// acknowledges an application synchronously; the evaluation runs as a durable
-/// job that reads the client's history from the Product Engine
-/// (ProductEngine.GetClientHistory) and reports the decision back to
-/// Origination (Origination.ReportDecision), retrying until Origination has it.
+/// Scoring evaluates loan applications with explainable rules, from the
+/// client's history in the Product Engine (ProductEngine.GetClientHistory).
+/// Asked to (`decide_now`), it decides within the call that brings an
+/// application when the Product Engine answers in time, and answers with the
+/// decision. Otherwise it acknowledges the application, and a durable job
+/// evaluates it and reports the decision back to Origination
+/// (Origination.ReportDecision), retrying until Origination has it.
 public enum Scoring {
   /// The service's full name and methods.
   public static let descriptor = ServiceDescriptor(

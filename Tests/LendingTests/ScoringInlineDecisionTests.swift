@@ -48,4 +48,29 @@ import WirebankPostgres
     #expect(try await lending.succeededOriginationJobs("accepted_applications_to_pe") == 3)
     try await lending.checkInvariants()
   }
+
+  /// A caller that does not ask for a decision in the answer (an Origination from before
+  /// `decide_now`) gets RECEIVED, and the decision in a report, as before.
+  @Test func aCallerThatDoesNotAskForTheDecisionGetsItReported() async throws {
+    let lending = try await LendingHarness.start()
+    defer { Task { await lending.shutdown() } }
+    let submitted = try await lending.submitWhileScoringIsDown("720101")
+    // Origination's own hand-off waits (its worker stopped) while this caller asks.
+    await lending.stop(.origination)
+    lending.toScoring.setDown(false)
+    var score = ScoringScoreApplicationRequest()
+    score.applicationId = submitted.applicationId
+    score.applicant = submitted.applicant
+    score.terms = submitted.terms
+    let acknowledged = try await lending.scoring.scoreApplication(score)
+    #expect(acknowledged.state == .received && acknowledged.decision == nil)
+    try await eventually("the decision reported") {
+      try await lending.application(submitted.applicationId).status == .accepted
+    }
+    try await lending.start(.origination)
+    let final = try await lending.waitUntilFinal([submitted.applicationId])
+    #expect(final.map(\.status) == [.agreementCreated])
+    #expect(lending.toOrigination.calls("ReportDecision") >= 1)
+    try await lending.checkInvariants()
+  }
 }
