@@ -6,20 +6,21 @@ void wirebank__lending__scoring__v1__score_application_request__init(Wirebank__L
   static const Wirebank__Lending__Scoring__V1__ScoreApplicationRequest initial = { PROTOBUF_C_MESSAGE_INIT(&wirebank__lending__scoring__v1__score_application_request__descriptor) };
   *message = initial;
 }
-static const ProtobufCFieldDescriptor wirebank__lending__scoring__v1__score_application_request__fields[5] = {
+static const ProtobufCFieldDescriptor wirebank__lending__scoring__v1__score_application_request__fields[6] = {
   { "application_id", 1, PROTOBUF_C_LABEL_NONE, PROTOBUF_C_TYPE_STRING, 0, offsetof(Wirebank__Lending__Scoring__V1__ScoreApplicationRequest, application_id), NULL, NULL, 0, 0, NULL, NULL },
   { "applicant", 2, PROTOBUF_C_LABEL_OPTIONAL, PROTOBUF_C_TYPE_MESSAGE, 0, offsetof(Wirebank__Lending__Scoring__V1__ScoreApplicationRequest, applicant), &wirebank__lending__common__v1__applicant__descriptor, NULL, 0, 0, NULL, NULL },
   { "terms", 3, PROTOBUF_C_LABEL_OPTIONAL, PROTOBUF_C_TYPE_MESSAGE, 0, offsetof(Wirebank__Lending__Scoring__V1__ScoreApplicationRequest, terms), &wirebank__lending__common__v1__loan_terms__descriptor, NULL, 0, 0, NULL, NULL },
   { "submitted_at", 4, PROTOBUF_C_LABEL_OPTIONAL, PROTOBUF_C_TYPE_MESSAGE, 0, offsetof(Wirebank__Lending__Scoring__V1__ScoreApplicationRequest, submitted_at), &google__protobuf__timestamp__descriptor, NULL, 0, 0, NULL, NULL },
   { "decide_now", 5, PROTOBUF_C_LABEL_NONE, PROTOBUF_C_TYPE_BOOL, 0, offsetof(Wirebank__Lending__Scoring__V1__ScoreApplicationRequest, decide_now), NULL, NULL, 0, 0, NULL, NULL },
+  { "only_if_received", 6, PROTOBUF_C_LABEL_NONE, PROTOBUF_C_TYPE_BOOL, 0, offsetof(Wirebank__Lending__Scoring__V1__ScoreApplicationRequest, only_if_received), NULL, NULL, 0, 0, NULL, NULL },
 };
-static const unsigned wirebank__lending__scoring__v1__score_application_request__fields_by_name[] = { 1, 0, 4, 3, 2 };
-static const ProtobufCIntRange wirebank__lending__scoring__v1__score_application_request__ranges[] = { { 1, 0 }, { 0, 5 } };
+static const unsigned wirebank__lending__scoring__v1__score_application_request__fields_by_name[] = { 1, 0, 4, 5, 3, 2 };
+static const ProtobufCIntRange wirebank__lending__scoring__v1__score_application_request__ranges[] = { { 1, 0 }, { 0, 6 } };
 const ProtobufCMessageDescriptor wirebank__lending__scoring__v1__score_application_request__descriptor = {
   PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
   "wirebank.lending.scoring.v1.ScoreApplicationRequest", "ScoreApplicationRequest", "Wirebank__Lending__Scoring__V1__ScoreApplicationRequest", "wirebank.lending.scoring.v1",
   sizeof(Wirebank__Lending__Scoring__V1__ScoreApplicationRequest),
-  5, wirebank__lending__scoring__v1__score_application_request__fields, wirebank__lending__scoring__v1__score_application_request__fields_by_name,
+  6, wirebank__lending__scoring__v1__score_application_request__fields, wirebank__lending__scoring__v1__score_application_request__fields_by_name,
   1, wirebank__lending__scoring__v1__score_application_request__ranges,
   (ProtobufCMessageInit) wirebank__lending__scoring__v1__score_application_request__init,
   NULL, NULL, NULL

@@ -89,12 +89,15 @@ struct OriginationJobs: Sendable {
   /// Scoring only acknowledged it, marks it SCORING.
   ///
   /// The first attempt sends the request the job carries: the application was NEW a moment
-  /// before. A retry, perhaps minutes later, reads it first and sends nothing if it left NEW (was
-  /// cancelled); an application cancelled within the first attempt reaches Scoring, whose
-  /// decision Origination then records without changing the status.
+  /// before. A retry, perhaps minutes later, reads it first and hands nothing over if it left
+  /// NEW (was cancelled); for a cancelled one without a decision it asks Scoring only for a
+  /// decision an earlier attempt may have got and lost. An application cancelled within the
+  /// first attempt reaches Scoring, whose decision Origination then records without changing
+  /// the status.
   func sendToScoring(_ context: JobContext) async throws {
     let payload = context.job.payload
-    let (id, request): (UUID, ScoringScoreApplicationRequest)
+    let id: UUID
+    var request: ScoringScoreApplicationRequest
     if context.job.attempt == 1,
       let message = try CarriedMessage.message(ScoringScoreApplicationRequest.self, in: payload)
     {
@@ -106,10 +109,22 @@ struct OriginationJobs: Sendable {
       id = carried
     } else {
       guard let application = try await application(of: context) else { return }
-      guard application.status == .new else { return }
       (id, request) = (application.id, Self.scoringRequest(for: application))
+      switch application.status {
+      case .new: break
+      case .cancelled where application.decision == nil && context.job.mayHaveRunBefore:
+        // An earlier attempt may have reached Scoring, which decided, and lost the answer: ask
+        // for that decision without handing the application over.
+        request.onlyIfReceived = true
+      default: return
+      }
     }
-    let acknowledgement = try await scoring.scoreApplication(request, options: callOptions)
+    let acknowledgement: ScoringScoreApplicationResponse
+    do {
+      acknowledgement = try await scoring.scoreApplication(request, options: callOptions)
+    } catch let error as RPCError where request.onlyIfReceived && error.code == .notFound {
+      return
+    }
     if acknowledgement.state == .decided, let decision = acknowledgement.decision {
       try await record(decision, of: id, scored: request, completing: context)
       return

@@ -43,13 +43,23 @@ public struct ScoringService: Scoring.ServiceProtocol {
   /// Decides the application and stores it with its decision, when the caller asks for that
   /// (`decide_now`: it records the decision from the answer) and the Product Engine answers in
   /// time; otherwise stores it as RECEIVED and enqueues its evaluation, whose decision is
-  /// reported. Once per application id. A repeated call answers with the current state (and
+  /// reported. Once per application id. With `only_if_received`, an application not received
+  /// before fails with NOT_FOUND and is not received. A repeated call answers with the current state (and
   /// the decision once made).
   public func scoreApplication(_ request: ScoringScoreApplicationRequest, context: ServerContext)
     async throws -> ScoringScoreApplicationResponse
   {
     do {
       try validate(request)
+      if request.onlyIfReceived {
+        guard try await store.application(request.applicationId) != nil else {
+          throw RPCError.detailed(
+            .notFound, "this application was not received", reason: "APPLICATION_NOT_RECEIVED",
+            domain: Self.errorDomain,
+            metadata: ["application_id": String(request.applicationId.prefix(128))])
+        }
+        return try await stored(request)
+      }
       let now = clock.now().truncatedToMicroseconds
       if let decision = await decideInline(request, receivedAt: now) {
         if try await store.insert(

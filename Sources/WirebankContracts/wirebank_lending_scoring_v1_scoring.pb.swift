@@ -185,6 +185,10 @@ public struct ScoringScoreApplicationRequest: ProtobufMessage {
   /// nothing (the caller asks again until it has an answer). Unset, or when it
   /// cannot decide now, it answers RECEIVED and reports the decision later.
   public var decideNow: Bool = false
+  /// Set to ask only for what Scoring has: an application it has not received
+  /// fails with NOT_FOUND instead of being received. Origination asks so for a
+  /// cancelled application whose earlier attempt may have reached Scoring.
+  public var onlyIfReceived: Bool = false
   /// Fields from the wire that this contract does not declare; sent on unchanged.
   public var unknownFields = UnknownFields()
 
@@ -257,7 +261,7 @@ extension ScoringScoreApplicationRequest {
   public func writeCStruct(
     _ target: UnsafeMutablePointer<CStruct>, in arena: Arena
   ) throws(ProtobufEncodingError) -> Int {
-    var bound = 15
+    var bound = 30
     if !applicationId.isEmpty {
       target.pointee.application_id = try arena.cString(applicationId, bound: &bound, field: "application_id")
     }
@@ -271,6 +275,7 @@ extension ScoringScoreApplicationRequest {
       target.pointee.submitted_at = try arena.cMessage(value, bound: &bound)
     }
     target.pointee.decide_now = decideNow ? 1 : 0
+    target.pointee.only_if_received = onlyIfReceived ? 1 : 0
     bound += unknownFields.write(to: &target.pointee.base, in: arena)
     return bound
   }
@@ -281,6 +286,7 @@ extension ScoringScoreApplicationRequest {
     arena.read(source.pointee.terms, into: &terms)
     arena.read(source.pointee.submitted_at, into: &submittedAt)
     decideNow = source.pointee.decide_now != 0
+    onlyIfReceived = source.pointee.only_if_received != 0
     unknownFields = UnknownFields(source.pointee.base)
   }
 
@@ -290,6 +296,7 @@ extension ScoringScoreApplicationRequest {
     if let value = terms { writer.field("terms", value) }
     if let value = submittedAt { writer.field("submitted_at", value) }
     if decideNow { writer.field("decide_now", decideNow) }
+    if onlyIfReceived { writer.field("only_if_received", onlyIfReceived) }
     writer.unknownFields(unknownFields)
   }
 }

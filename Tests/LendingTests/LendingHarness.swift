@@ -160,6 +160,26 @@ final class LendingHarness: Sendable {
         uniqueKey: "\(kind):\(id)", runAt: runAt), in: transaction)
   }
 
+  /// Submits an application while Scoring is out of Origination's reach, stops Origination's
+  /// worker (its hand-off job waits) and brings Scoring back: the test then calls Scoring as
+  /// Origination would, with the request this returns.
+  func submitAndHoldTheHandOff(_ number: String, decideNow: Bool) async throws
+    -> (application: OriginationApplication, request: ScoringScoreApplicationRequest)
+  {
+    let submitted = try await submitWhileScoringIsDown(number)
+    try await eventually("the first attempt failed") {
+      toScoring.calls("ScoreApplication") >= 1
+    }
+    await stop(.origination)
+    toScoring.setDown(false)
+    var request = ScoringScoreApplicationRequest()
+    request.applicationId = submitted.applicationId
+    request.applicant = submitted.applicant
+    request.terms = submitted.terms
+    request.decideNow = decideNow
+    return (submitted, request)
+  }
+
   /// Takes Scoring out of Origination's reach and submits an application, which stays NEW.
   func submitWhileScoringIsDown(_ number: String) async throws -> OriginationApplication {
     toScoring.setDown(true)

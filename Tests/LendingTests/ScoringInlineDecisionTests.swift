@@ -54,14 +54,9 @@ import WirebankPostgres
   @Test func aCallerThatDoesNotAskForTheDecisionGetsItReported() async throws {
     let lending = try await LendingHarness.start()
     defer { Task { await lending.shutdown() } }
-    let submitted = try await lending.submitWhileScoringIsDown("720101")
     // Origination's own hand-off waits (its worker stopped) while this caller asks.
-    await lending.stop(.origination)
-    lending.toScoring.setDown(false)
-    var score = ScoringScoreApplicationRequest()
-    score.applicationId = submitted.applicationId
-    score.applicant = submitted.applicant
-    score.terms = submitted.terms
+    let (submitted, score) = try await lending.submitAndHoldTheHandOff(
+      "720101", decideNow: false)
     let acknowledged = try await lending.scoring.scoreApplication(score)
     #expect(acknowledged.state == .received && acknowledged.decision == nil)
     try await eventually("the decision reported") {

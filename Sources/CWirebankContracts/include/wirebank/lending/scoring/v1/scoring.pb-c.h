@@ -42,6 +42,7 @@ struct Wirebank__Lending__Scoring__V1__ScoreApplicationRequest {
   Wirebank__Lending__Common__V1__LoanTerms *terms;
   Google__Protobuf__Timestamp *submitted_at;
   protobuf_c_boolean decide_now;
+  protobuf_c_boolean only_if_received;
 };
 
 struct Wirebank__Lending__Scoring__V1__ScoreApplicationResponse {
