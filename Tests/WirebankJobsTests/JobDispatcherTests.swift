@@ -120,7 +120,12 @@ import WirebankPostgres
       }
       try await whileRunning([worker]) {
         _ = try await Self.enqueue("effect", 1, pool: pool, dispatcher: dispatcher)
-        try await eventually("the first job runs") { ledger.totalRuns == 1 }
+        // A claim that counted the room before the first job took it may still be on its way,
+        // and could take the second job too (`Configuration.concurrency` allows that): let it
+        // end first.
+        try await eventually("the first job runs and the claim loop is idle") {
+          ledger.totalRuns == 1 && worker.wake.isWaiting
+        }
         // No room: the second is pending, and claimed once the first finishes.
         _ = try await Self.enqueue("effect", 2, pool: pool, dispatcher: dispatcher)
         #expect(try await jobCount(pool, state: .pending) == 1)

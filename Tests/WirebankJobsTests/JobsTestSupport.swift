@@ -113,29 +113,30 @@ func publishedStatistic(_ pool: PostgresPool, _ query: PostgresQuery) async thro
   return try await pool.query(query).single().decode(Int64.self)
 }
 
-/// A door a task waits at until the test opens it.
+/// A door tasks wait at until the test opens it.
 final class Gate: Sendable {
-  private let state = Mutex<(open: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+  private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>(
+    (false, []))
 
   func wait() async {
     await withCheckedContinuation { continuation in
       let open = state.withLock { state in
-        if !state.open { state.waiter = continuation }
+        if !state.open { state.waiters.append(continuation) }
         return state.open
       }
       if open { continuation.resume() }
     }
   }
 
-  var hasWaiter: Bool { state.withLock { $0.waiter != nil } }
+  var hasWaiter: Bool { state.withLock { !$0.waiters.isEmpty } }
 
   func open() {
-    let waiter = state.withLock { state in
+    let waiters = state.withLock { state in
       state.open = true
-      defer { state.waiter = nil }
-      return state.waiter
+      defer { state.waiters = [] }
+      return state.waiters
     }
-    waiter?.resume()
+    for waiter in waiters { waiter.resume() }
   }
 }
 
