@@ -43,22 +43,21 @@ public struct ScoringService: Scoring.ServiceProtocol {
   /// Decides the application and stores it with its decision, when the caller asks for that
   /// (`decide_now`: it records the decision from the answer) and the Product Engine answers in
   /// time; otherwise stores it as RECEIVED and enqueues its evaluation, whose decision is
-  /// reported. Once per application id. With `only_if_received`, an application not received
-  /// before fails with NOT_FOUND and is not received. A repeated call answers with the current state (and
-  /// the decision once made).
+  /// reported. Once per application id: a repeated call answers with the current state (and
+  /// the decision once made). With `only_if_received`, an application not received before
+  /// fails with NOT_FOUND and is not received.
   public func scoreApplication(_ request: ScoringScoreApplicationRequest, context: ServerContext)
     async throws -> ScoringScoreApplicationResponse
   {
     do {
       try validate(request)
       if request.onlyIfReceived {
-        guard try await store.application(request.applicationId) != nil else {
-          throw RPCError.detailed(
+        return try await stored(
+          request,
+          missing: RPCError.detailed(
             .notFound, "this application was not received", reason: "APPLICATION_NOT_RECEIVED",
             domain: Self.errorDomain,
-            metadata: ["application_id": String(request.applicationId.prefix(128))])
-        }
-        return try await stored(request)
+            metadata: ["application_id": String(request.applicationId.prefix(128))]))
       }
       let now = clock.now().truncatedToMicroseconds
       if let decision = await decideInline(request, receivedAt: now) {
@@ -102,12 +101,14 @@ public struct ScoringService: Scoring.ServiceProtocol {
   }
 
   /// The answer for an application received before: its stored state, if `request` has the
-  /// contents it had.
-  private func stored(_ request: ScoringScoreApplicationRequest) async throws
-    -> ScoringScoreApplicationResponse
-  {
+  /// contents it had; `missing` when there is none.
+  private func stored(
+    _ request: ScoringScoreApplicationRequest,
+    missing: @autoclosure () -> any Error = PostgresError(
+      .unexpectedResponse, reason: "application vanished")
+  ) async throws -> ScoringScoreApplicationResponse {
     guard let stored = try await store.application(request.applicationId) else {
-      throw PostgresError(.unexpectedResponse, reason: "application vanished")
+      throw missing()
     }
     guard stored.request.applicant == request.applicant, stored.request.terms == request.terms
     else {

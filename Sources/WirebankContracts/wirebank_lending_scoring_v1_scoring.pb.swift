@@ -485,9 +485,11 @@ public enum Scoring {
   public protocol ServiceProtocol: RegistrableService {
     /// Accepts an application for evaluation. Called by Origination's
     /// `applications_to_scoring` job. Idempotent on `application_id`: a repeated
-    /// call returns the current state (and the decision once made) without
-    /// evaluating again. The same application_id with different terms fails with
-    /// FAILED_PRECONDITION, reason "APPLICATION_MISMATCH".
+    /// call returns the current state (and the decision once made), keeping the
+    /// first decision. The same application_id with different terms fails with
+    /// FAILED_PRECONDITION, reason "APPLICATION_MISMATCH"; with `only_if_received`,
+    /// an application not received before fails with NOT_FOUND, reason
+    /// "APPLICATION_NOT_RECEIVED".
     func scoreApplication(_ request: ScoringScoreApplicationRequest, context: ServerContext) async throws -> ScoringScoreApplicationResponse
   }
 
@@ -501,9 +503,11 @@ public enum Scoring {
 
     /// Accepts an application for evaluation. Called by Origination's
     /// `applications_to_scoring` job. Idempotent on `application_id`: a repeated
-    /// call returns the current state (and the decision once made) without
-    /// evaluating again. The same application_id with different terms fails with
-    /// FAILED_PRECONDITION, reason "APPLICATION_MISMATCH".
+    /// call returns the current state (and the decision once made), keeping the
+    /// first decision. The same application_id with different terms fails with
+    /// FAILED_PRECONDITION, reason "APPLICATION_MISMATCH"; with `only_if_received`,
+    /// an application not received before fails with NOT_FOUND, reason
+    /// "APPLICATION_NOT_RECEIVED".
     public func scoreApplication(_ request: ScoringScoreApplicationRequest, options: CallOptions = CallOptions()) async throws -> ScoringScoreApplicationResponse {
       try await transport.unary(Method.scoreApplication, request: request, options: options)
     }

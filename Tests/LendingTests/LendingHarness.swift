@@ -172,12 +172,20 @@ final class LendingHarness: Sendable {
     }
     await stop(.origination)
     toScoring.setDown(false)
-    var request = ScoringScoreApplicationRequest()
-    request.applicationId = submitted.applicationId
-    request.applicant = submitted.applicant
-    request.terms = submitted.terms
+    var request = Self.scoringRequest(for: submitted)
     request.decideNow = decideNow
     return (submitted, request)
+  }
+
+  /// The request Origination sends Scoring for `application` (without `decide_now`).
+  static func scoringRequest(for application: OriginationApplication)
+    -> ScoringScoreApplicationRequest
+  {
+    var request = ScoringScoreApplicationRequest()
+    request.applicationId = application.applicationId
+    request.applicant = application.applicant
+    request.terms = application.terms
+    return request
   }
 
   /// Takes Scoring out of Origination's reach and submits an application, which stays NEW.

@@ -66,10 +66,7 @@ import WirebankRPC
         "SELECT count(*) FROM wirebank_jobs WHERE kind = 'accepted_applications_to_pe'") == 2)
 
     // Origination retries ScoreApplication (a lost acknowledgement): the same evaluation.
-    var score = ScoringScoreApplicationRequest()
-    score.applicationId = final[0].applicationId
-    score.applicant = final[0].applicant
-    score.terms = final[0].terms
+    var score = LendingHarness.scoringRequest(for: final[0])
     let acknowledged = try await lending.scoring.scoreApplication(score)
     #expect(acknowledged.state == .decided)
     #expect(acknowledged.decision?.decisionId == final[0].decision?.decisionId)
